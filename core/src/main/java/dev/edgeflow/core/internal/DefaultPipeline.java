@@ -1,0 +1,767 @@
+package dev.edgeflow.core.internal;
+
+import dev.edgeflow.core.Delivery;
+import dev.edgeflow.core.Headers;
+import dev.edgeflow.core.Message;
+import dev.edgeflow.core.OverflowPolicy;
+import dev.edgeflow.core.Pipeline;
+import dev.edgeflow.core.PipelineStats;
+import dev.edgeflow.core.PipelineStoppedException;
+import dev.edgeflow.core.RetryPolicy;
+import dev.edgeflow.core.Sink;
+import dev.edgeflow.core.Source;
+import dev.edgeflow.core.StopReport;
+import dev.edgeflow.core.TopicFilter;
+import dev.edgeflow.core.TopicRewrite;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pipeline engine.
+ *
+ * <p>Steps run inline on the thread that calls {@code onNext}. Each surviving delivery becomes
+ * an {@link Envelope} in a bounded buffer. A drain loop, serialised by a work-in-progress
+ * counter rather than a thread of its own, takes envelopes in order and hands each target to
+ * its sink while that sink is under its in-flight cap; it runs on whichever thread has work for
+ * it (the source's, or the one completing a send). Freed buffer slots become demand upstream,
+ * so with {@code BACKPRESSURE} the source is never asked for more than the buffer can hold.
+ * Retries wait on a scheduler thread created on first need.
+ */
+public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery> {
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+    private static final int MAX_REASON_CHARS = 1024;
+    private static final TopicRewrite IDENTITY = TopicRewrite.identity();
+
+    private final String name;
+    private final Source source;
+    private final PipelineSpec.Step[] steps;
+    private final Route[] routes;
+    private final List<SinkChannel> channels;
+    private final SinkChannel deadLetter;
+    private final EnvelopeBuffer buffer;
+    private final OverflowPolicy policy;
+    private final RetryPolicy retry;
+    private final int capacity;
+    private final long replenishLimit;
+
+    private final LongAdder received = new LongAdder();
+    private final LongAdder forwarded = new LongAdder();
+    private final LongAdder filtered = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder retried = new LongAdder();
+    private final LongAdder deadLettered = new LongAdder();
+    private final LongAdder tapFailures = new LongAdder();
+    /** Envelopes pushed and not yet settled: buffered plus in flight. */
+    private final AtomicLong outstanding = new AtomicLong();
+    private final LatencyRecorder latency = new LatencyRecorder();
+
+    private final RateLimitedLog dropLog = new RateLimitedLog(LOG, 10);
+    private final RateLimitedLog tapLog = new RateLimitedLog(LOG, 10);
+    private final RateLimitedLog failLog = new RateLimitedLog(LOG, 10);
+    private final RateLimitedLog ackLog = new RateLimitedLog(LOG, 10);
+
+    private volatile Flow.Subscription upstream;
+    private final AtomicInteger wip = new AtomicInteger();
+    private final AtomicLong consumed = new AtomicLong();
+    /** Drain loop only: the envelope being dispatched. */
+    private Envelope current;
+    private volatile boolean blocked;
+    private volatile boolean upstreamDone;
+    private volatile Throwable upstreamError;
+    private volatile boolean cancelled;
+    private volatile boolean abandon;
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final CompletableFuture<Void> idle = new CompletableFuture<>();
+    private final CompletableFuture<PipelineStats> completion = new CompletableFuture<>();
+    private final Map<RetryTask, Boolean> pendingRetries = new ConcurrentHashMap<>();
+    private volatile ScheduledExecutorService scheduler;
+    private StopReport stopReport;
+
+    /** A route with its sink's channel. */
+    private record Route(TopicFilter filter, TopicRewrite rewrite, SinkChannel channel, String label) {
+        boolean matches(String topic) {
+            return filter == null || filter.matches(topic);
+        }
+    }
+
+    private DefaultPipeline(PipelineSpec spec) {
+        this.name = spec.name;
+        this.source = spec.source;
+        this.steps = spec.steps.toArray(new PipelineSpec.Step[0]);
+        Map<Sink, SinkChannel> bySink = new IdentityHashMap<>();
+        this.routes = new Route[spec.routes.size()];
+        for (int i = 0; i < routes.length; i++) {
+            PipelineSpec.RouteSpec r = spec.routes.get(i);
+            SinkChannel channel = bySink.computeIfAbsent(r.sink(),
+                    s -> new SinkChannel(s, spec.maxInFlight.getOrDefault(s, spec.defaultMaxInFlight)));
+            String label = "route " + (r.filter() == null ? "*" : "'" + r.filter() + "'") + " to " + r.sink().name();
+            routes[i] = new Route(r.filter(), r.rewrite(), channel, label);
+        }
+        this.channels = List.copyOf(bySink.values());
+        this.deadLetter = spec.deadLetter == null ? null
+                : bySink.getOrDefault(spec.deadLetter, new SinkChannel(spec.deadLetter,
+                        spec.maxInFlight.getOrDefault(spec.deadLetter, spec.defaultMaxInFlight)));
+        this.policy = spec.overflowPolicy;
+        this.capacity = spec.bufferCapacity;
+        this.buffer = EnvelopeBuffer.create(capacity, policy);
+        this.retry = spec.retryPolicy;
+        this.replenishLimit = Math.max(1, capacity - (capacity >> 2));
+    }
+
+    /**
+     * Builds a pipeline from its spec and subscribes it to the source.
+     *
+     * @param spec a validated spec
+     * @return the running pipeline
+     */
+    public static Pipeline start(PipelineSpec spec) {
+        DefaultPipeline pipeline = new DefaultPipeline(spec);
+        LOG.info("pipeline '{}' starting: source {}, routes {}, buffer {} ({}), retry {}", pipeline.name,
+                pipeline.source.name(), pipeline.routeLabels(), pipeline.capacity, pipeline.policy, pipeline.retry);
+        pipeline.source.subscribe(pipeline);
+        return pipeline;
+    }
+
+    private List<String> routeLabels() {
+        List<String> labels = new ArrayList<>();
+        for (Route r : routes) {
+            labels.add(r.label());
+        }
+        return labels;
+    }
+
+    // ---------------------------------------------------------------- Flow.Subscriber
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+        if (upstream != null) {
+            subscription.cancel();
+            LOG.warn("pipeline '{}' was subscribed twice; the second subscription was cancelled", name);
+            return;
+        }
+        upstream = subscription;
+        if (cancelled) {
+            subscription.cancel();
+            return;
+        }
+        subscription.request(policy == OverflowPolicy.BACKPRESSURE ? capacity : Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(Delivery delivery) {
+        received.increment();
+        long receivedNanos = System.nanoTime();
+        Message message = delivery.message();
+        for (PipelineSpec.Step step : steps) {
+            try {
+                switch (step.kind()) {
+                    case FILTER:
+                        if (!step.filter().test(message)) {
+                            filtered.increment();
+                            ack(delivery);
+                            replenish(1);
+                            return;
+                        }
+                        break;
+                    case MAP:
+                        Message next = step.map().apply(message);
+                        if (next == null) {
+                            throw new NullPointerException("step '" + step.name() + "' returned null for message "
+                                    + message.id() + "; return the message, or filter it out instead");
+                        }
+                        message = next;
+                        break;
+                    case TAP:
+                        try {
+                            step.tap().accept(message);
+                        } catch (Exception e) {
+                            tapFailures.increment();
+                            tapLog.warn("pipeline '{}': tap '{}' failed on message {} (the message goes on)", name,
+                                    step.name(), message.id(), e);
+                        }
+                        break;
+                    default:
+                        throw new AssertionError(step.kind());
+                }
+            } catch (Exception e) {
+                rejectInStep(delivery, message, "step '" + step.name() + "'", e, receivedNanos);
+                return;
+            }
+        }
+        Envelope envelope;
+        try {
+            envelope = route(delivery, message, receivedNanos);
+        } catch (RouteException e) {
+            rejectInStep(delivery, message, e.route, e.getCause(), receivedNanos);
+            return;
+        }
+        if (envelope == null) {
+            filtered.increment();
+            ack(delivery);
+            replenish(1);
+            return;
+        }
+        push(envelope);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+        LOG.error("pipeline '{}': source {} failed; settling what was accepted, then stopping", name,
+                source.name(), error);
+        upstreamError = error;
+        upstreamDone = true;
+        checkIdle();
+    }
+
+    @Override
+    public void onComplete() {
+        LOG.info("pipeline '{}': source {} completed", name, source.name());
+        upstreamDone = true;
+        checkIdle();
+    }
+
+    // ---------------------------------------------------------------- routing and buffering
+
+    private static final class RouteException extends Exception {
+        private static final long serialVersionUID = 1L;
+        final String route;
+
+        RouteException(String route, Throwable cause) {
+            super(cause);
+            this.route = route;
+        }
+    }
+
+    private Envelope route(Delivery delivery, Message message, long receivedNanos) throws RouteException {
+        String topic = message.topic();
+        if (routes.length == 1) {
+            Route r = routes[0];
+            if (!r.matches(topic)) {
+                return null;
+            }
+            return new Envelope(delivery, r.channel().alone, new Message[] {rewrite(r, message)}, receivedNanos, false);
+        }
+        int matches = 0;
+        for (Route r : routes) {
+            if (r.matches(topic)) {
+                matches++;
+            }
+        }
+        if (matches == 0) {
+            return null;
+        }
+        SinkChannel[] targets = new SinkChannel[matches];
+        Message[] messages = new Message[matches];
+        int i = 0;
+        for (Route r : routes) {
+            if (r.matches(topic)) {
+                targets[i] = r.channel();
+                messages[i++] = rewrite(r, message);
+            }
+        }
+        return new Envelope(delivery, targets, messages, receivedNanos, false);
+    }
+
+    private static Message rewrite(Route route, Message message) throws RouteException {
+        if (route.rewrite() == IDENTITY) {
+            return message;
+        }
+        try {
+            String target = route.rewrite().rewrite(message.topic());
+            return target.equals(message.topic()) ? message : message.withTopic(target);
+        } catch (Exception e) {
+            throw new RouteException(route.label(), e);
+        }
+    }
+
+    private void rejectInStep(Delivery delivery, Message message, String stage, Throwable cause, long receivedNanos) {
+        failLog.warn("pipeline '{}': {} rejected message {} on topic '{}': {}", name, stage, message.id(),
+                message.topic(), String.valueOf(cause));
+        if (deadLetter == null) {
+            failed.increment();
+            nack(delivery, cause);
+            replenish(1);
+            return;
+        }
+        Message letter = deadLetterMessage(message, stage, cause, 0);
+        push(new Envelope(delivery, deadLetter.alone, new Message[] {letter}, receivedNanos, true));
+    }
+
+    private Message deadLetterMessage(Message message, String stage, Throwable cause, int attempts) {
+        String reason = cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage();
+        if (reason.length() > MAX_REASON_CHARS) {
+            reason = reason.substring(0, MAX_REASON_CHARS - 3) + "...";
+        }
+        return message.toBuilder()
+                .header(Headers.DEAD_LETTER_REASON, reason)
+                .header(Headers.DEAD_LETTER_EXCEPTION, cause.getClass().getName())
+                .header(Headers.DEAD_LETTER_STAGE, stage)
+                .header(Headers.DEAD_LETTER_ATTEMPTS, Integer.toString(attempts))
+                .header(Headers.DEAD_LETTER_PIPELINE, name)
+                .build();
+    }
+
+    private void push(Envelope envelope) {
+        outstanding.incrementAndGet();
+        Envelope lost = buffer.push(envelope);
+        if (lost != null) {
+            outstanding.decrementAndGet();
+            if (policy == OverflowPolicy.BACKPRESSURE) {
+                failed.increment();
+                LOG.error("pipeline '{}': source {} emitted more deliveries than requested; message {} was nacked. "
+                        + "The source breaks the Flow.Publisher contract.", name, source.name(),
+                        lost.delivery.message().id());
+                nack(lost.delivery, new IllegalStateException("source " + source.name()
+                        + " emitted more than the pipeline requested (buffer of " + capacity + " full)"));
+            } else {
+                dropped.increment();
+                dropLog.warn("pipeline '{}': buffer of {} full, {} dropped message {} on topic '{}'", name, capacity,
+                        policy, lost.delivery.message().id(), lost.delivery.message().topic());
+                ack(lost.delivery);
+            }
+        }
+        drain();
+    }
+
+    private void replenish(long n) {
+        if (policy != OverflowPolicy.BACKPRESSURE || cancelled) {
+            return;
+        }
+        if (consumed.addAndGet(n) >= replenishLimit) {
+            long r = consumed.getAndSet(0);
+            Flow.Subscription s = upstream;
+            if (r > 0 && s != null) {
+                s.request(r);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- dispatch
+
+    private void drain() {
+        if (wip.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        do {
+            if (abandon) {
+                abandonBuffered();
+            } else {
+                dispatch();
+            }
+            missed = wip.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private void dispatch() {
+        for (;;) {
+            Envelope e = current;
+            if (e == null) {
+                e = buffer.poll();
+                if (e == null) {
+                    return;
+                }
+                current = e;
+                replenish(1);
+            }
+            while (e.dispatched < e.channels.length) {
+                SinkChannel channel = e.channels[e.dispatched];
+                if (!channel.tryAcquire()) {
+                    blocked = true;
+                    if (!channel.tryAcquire()) {
+                        return; // a finishing send calls drain() again
+                    }
+                }
+                int target = e.dispatched++;
+                send(e, target, 1);
+            }
+            current = null;
+        }
+    }
+
+    private void abandonBuffered() {
+        PipelineStoppedException stopped = new PipelineStoppedException("pipeline '" + name
+                + "' stopped before this message was sent; it was not acknowledged, so a source that redelivers "
+                + "sends it again");
+        Envelope e = current;
+        if (e != null && e.dispatched == 0) {
+            current = null;
+            settleUnsent(e, stopped);
+        }
+        while ((e = buffer.poll()) != null) {
+            settleUnsent(e, stopped);
+        }
+    }
+
+    private void settleUnsent(Envelope e, Throwable cause) {
+        outstanding.decrementAndGet();
+        failed.increment();
+        nack(e.delivery, cause);
+    }
+
+    private void send(Envelope e, int target, int attempt) {
+        CompletionStage<Void> stage;
+        try {
+            stage = e.channels[target].sink.send(e.messages[target]);
+            if (stage == null) {
+                throw new NullPointerException("sink " + e.channels[target].sink.name() + " returned null from send");
+            }
+        } catch (Exception ex) {
+            onResult(e, target, attempt, ex);
+            return;
+        }
+        // Only a plain CompletableFuture: its minimal-stage subclass throws from isDone().
+        if (stage.getClass() == CompletableFuture.class) {
+            CompletableFuture<Void> future = (CompletableFuture<Void>) stage;
+            if (future.isDone()) {
+                onResult(e, target, attempt, future.isCompletedExceptionally() ? failureOf(future) : null);
+                return;
+            }
+        }
+        stage.whenComplete(new SendCallback(e, target, attempt));
+    }
+
+    private static Throwable failureOf(CompletableFuture<Void> future) {
+        try {
+            future.join();
+            return new IllegalStateException("future completed exceptionally without an exception");
+        } catch (CompletionException | CancellationException ex) {
+            return ex;
+        }
+    }
+
+    private final class SendCallback implements BiConsumer<Void, Throwable> {
+        private final Envelope envelope;
+        private final int target;
+        private final int attempt;
+
+        SendCallback(Envelope envelope, int target, int attempt) {
+            this.envelope = envelope;
+            this.target = target;
+            this.attempt = attempt;
+        }
+
+        @Override
+        public void accept(Void ignored, Throwable failure) {
+            onResult(envelope, target, attempt, failure);
+        }
+    }
+
+    private void onResult(Envelope e, int target, int attempt, Throwable failure) {
+        if (failure == null) {
+            finishTarget(e, target, null);
+            return;
+        }
+        Throwable cause = unwrap(failure);
+        SinkChannel channel = e.channels[target];
+        if (retry.shouldRetry(cause, attempt) && !abandon) {
+            retried.increment();
+            Duration delay = retry.delayAfter(attempt);
+            LOG.debug("pipeline '{}': send of message {} to {} failed (attempt {}), retrying in {}: {}", name,
+                    e.messages[target].id(), channel.sink.name(), attempt, delay, cause.toString());
+            scheduleRetry(new RetryTask(e, target, attempt + 1, cause), delay);
+            return;
+        }
+        failLog.warn("pipeline '{}': giving up on message {} to {} after {} attempt(s): {}", name,
+                e.messages[target].id(), channel.sink.name(), attempt, cause.toString());
+        if (deadLetter == null || channel == deadLetter) {
+            finishTarget(e, target, cause);
+            return;
+        }
+        Message letter = deadLetterMessage(e.messages[target], "sink " + channel.sink.name(), cause, attempt);
+        CompletionStage<Void> stage;
+        try {
+            stage = deadLetter.sink.send(letter);
+        } catch (Exception ex) {
+            stage = CompletableFuture.failedFuture(ex);
+        }
+        stage.whenComplete((ignored, dlFailure) -> {
+            if (dlFailure == null) {
+                e.deadLettered = true;
+                finishTarget(e, target, null);
+            } else {
+                LOG.error("pipeline '{}': dead-letter sink {} refused message {}; nacking it", name,
+                        deadLetter.sink.name(), letter.id(), unwrap(dlFailure));
+                cause.addSuppressed(unwrap(dlFailure));
+                finishTarget(e, target, cause);
+            }
+        });
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private void finishTarget(Envelope e, int target, Throwable failure) {
+        if (failure != null) {
+            e.fail(failure);
+        }
+        e.channels[target].release();
+        if (e.targetDone()) {
+            settle(e);
+        }
+        if (blocked) {
+            blocked = false;
+            drain();
+        }
+    }
+
+    private void settle(Envelope e) {
+        Throwable failure = e.failure();
+        if (failure == null) {
+            if (e.rejectedInStep || e.deadLettered) {
+                deadLettered.increment();
+            } else {
+                forwarded.increment();
+                latency.recordNanos(System.nanoTime() - e.receivedNanos);
+            }
+            ack(e.delivery);
+        } else {
+            failed.increment();
+            nack(e.delivery, failure);
+        }
+        outstanding.decrementAndGet();
+        checkIdle();
+    }
+
+    private void ack(Delivery delivery) {
+        try {
+            delivery.ack();
+        } catch (Exception ex) {
+            ackLog.warn("pipeline '{}': source {} failed to acknowledge message {}", name, source.name(),
+                    delivery.message().id(), ex);
+        }
+    }
+
+    private void nack(Delivery delivery, Throwable cause) {
+        try {
+            delivery.nack(cause);
+        } catch (Exception ex) {
+            ackLog.warn("pipeline '{}': source {} failed to take the nack of message {}", name, source.name(),
+                    delivery.message().id(), ex);
+        }
+    }
+
+    // ---------------------------------------------------------------- retries
+
+    private final class RetryTask implements Runnable {
+        private final Envelope envelope;
+        private final int target;
+        private final int attempt;
+        private final Throwable lastFailure;
+        private volatile ScheduledFuture<?> future;
+
+        RetryTask(Envelope envelope, int target, int attempt, Throwable lastFailure) {
+            this.envelope = envelope;
+            this.target = target;
+            this.attempt = attempt;
+            this.lastFailure = lastFailure;
+        }
+
+        @Override
+        public void run() {
+            if (pendingRetries.remove(this) != null) {
+                send(envelope, target, attempt);
+            }
+        }
+
+        void giveUp() {
+            ScheduledFuture<?> f = future;
+            if (pendingRetries.remove(this) != null) {
+                if (f != null) {
+                    f.cancel(false);
+                }
+                finishTarget(envelope, target, lastFailure);
+            }
+        }
+    }
+
+    private void scheduleRetry(RetryTask task, Duration delay) {
+        pendingRetries.put(task, Boolean.TRUE);
+        try {
+            task.future = scheduler().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RuntimeException rejected) { // the pipeline finished meanwhile
+            task.giveUp();
+        }
+    }
+
+    private ScheduledExecutorService scheduler() {
+        ScheduledExecutorService s = scheduler;
+        if (s == null) {
+            synchronized (this) {
+                s = scheduler;
+                if (s == null) {
+                    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+                        Thread t = new Thread(r, "edgeflow-" + name + "-retry");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    executor.setRemoveOnCancelPolicy(true);
+                    scheduler = s = executor;
+                }
+            }
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    private void checkIdle() {
+        if ((upstreamDone || cancelled) && outstanding.get() == 0) {
+            idle.complete(null);
+            if (upstreamDone && !cancelled) {
+                finish();
+            }
+        }
+    }
+
+    private void finish() {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        flushSinks().whenComplete((ignored, flushFailure) -> {
+            shutdownScheduler();
+            PipelineStats stats = stats();
+            Throwable error = upstreamError;
+            LOG.info("pipeline '{}' finished: {}", name, stats);
+            if (error != null) {
+                completion.completeExceptionally(error);
+            } else {
+                completion.complete(stats);
+            }
+        });
+    }
+
+    private CompletableFuture<Void> flushSinks() {
+        List<CompletableFuture<Void>> flushes = new ArrayList<>();
+        for (SinkChannel channel : channels) {
+            try {
+                flushes.add(channel.sink.flush().toCompletableFuture().exceptionally(t -> {
+                    LOG.warn("pipeline '{}': flushing sink {} failed", name, channel.sink.name(), unwrap(t));
+                    return null;
+                }));
+            } catch (Exception e) {
+                LOG.warn("pipeline '{}': flushing sink {} failed", name, channel.sink.name(), e);
+            }
+        }
+        return CompletableFuture.allOf(flushes.toArray(new CompletableFuture<?>[0]));
+    }
+
+    private void shutdownScheduler() {
+        ScheduledExecutorService s = scheduler;
+        if (s != null) {
+            s.shutdown();
+        }
+    }
+
+    @Override
+    public synchronized StopReport stop(Duration deadline) {
+        if (stopReport != null) {
+            return stopReport;
+        }
+        long deadlineNanos = System.nanoTime() + deadline.toNanos();
+        cancelled = true;
+        Flow.Subscription s = upstream;
+        if (s != null) {
+            s.cancel();
+        }
+        LOG.info("pipeline '{}' stopping: draining {} outstanding deliveries for up to {}", name, outstanding.get(),
+                deadline);
+        checkIdle();
+        boolean drained = await(idle, deadlineNanos);
+        if (drained) {
+            await(flushSinks(), deadlineNanos);
+        }
+        long unsent = 0;
+        if (!drained) {
+            long before = failed.sum();
+            abandon = true;
+            drain();
+            for (RetryTask task : List.copyOf(pendingRetries.keySet())) {
+                task.giveUp();
+            }
+            unsent = failed.sum() - before;
+        }
+        long inFlight = outstanding.get();
+        if (finished.compareAndSet(false, true)) {
+            shutdownScheduler();
+            completion.complete(stats());
+        }
+        stopReport = new StopReport(drained, unsent, inFlight, stats());
+        if (drained) {
+            LOG.info("pipeline '{}' stopped, everything settled: {}", name, stopReport.stats());
+        } else {
+            LOG.warn("pipeline '{}' stopped at its deadline of {}: {} unsent deliveries nacked, {} still in flight; {}",
+                    name, deadline, unsent, inFlight, stopReport.stats());
+        }
+        return stopReport;
+    }
+
+    private static boolean await(CompletableFuture<?> future, long deadlineNanos) {
+        try {
+            future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public PipelineStats stats() {
+        long buffered = buffer.size();
+        long inFlight = Math.max(0, outstanding.get() - buffered);
+        return new PipelineStats(received.sum(), forwarded.sum(), filtered.sum(), dropped.sum(), failed.sum(),
+                retried.sum(), deadLettered.sum(), tapFailures.sum(), inFlight, buffered, latency.snapshot());
+    }
+
+    @Override
+    public CompletionStage<PipelineStats> completion() {
+        return completion.minimalCompletionStage();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return !cancelled && !upstreamDone;
+    }
+
+    @Override
+    public String toString() {
+        return "Pipeline{" + name + "}";
+    }
+}
