@@ -1,0 +1,56 @@
+package dev.edgeflow.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConnectorOptionsTest {
+
+    @Test
+    void masksValuesNamedLikeSecretsInToString() {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("password", "hunter2");
+        values.put("clientSecret", "cs-value");
+        values.put("token", "tok-value");
+        values.put("apiKey", "key-value");
+        values.put("keyFile", "/etc/edgeflow/device.key");
+        values.put("host", "broker.local");
+
+        String shown = ConnectorOptions.of("mqtt", values).toString();
+
+        assertThat(shown).doesNotContain("hunter2", "cs-value", "tok-value", "key-value")
+                .contains("password=****", "token=****", "keyFile=/etc/edgeflow/device.key", "host=broker.local");
+    }
+
+    @Test
+    void masksValuesNamedLikeSecretsInErrors() {
+        ConnectorOptions options = ConnectorOptions.of("mqtt", Map.of("tokenTtl", "s3cr3t-oops", "password", "pw-1"));
+
+        assertThatThrownBy(() -> options.duration("tokenTtl", null))
+                .isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining("tokenTtl")
+                .hasMessageContaining("****")
+                .hasMessageNotContaining("s3cr3t-oops");
+        assertThat(options.bad("password", "pw-1", "a password").getMessage()).doesNotContain("pw-1");
+    }
+
+    @Test
+    void readsHostPortPathAndQueryFromAUri() {
+        ConnectorOptions options = ConnectorOptions.fromUri(URI.create("jsonl:///tmp/out%20dir/x.jsonl?maxBytes=10MB&fsync"));
+
+        assertThat(options.scheme()).isEqualTo("jsonl");
+        assertThat(options.asMap()).containsExactly(Map.entry("path", "/tmp/out dir/x.jsonl"),
+                Map.entry("maxBytes", "10MB"), Map.entry("fsync", "true"));
+        assertThat(options.size("maxBytes", 1)).isEqualTo(10L << 20);
+        assertThat(options.bool("fsync", false)).isTrue();
+    }
+
+    @Test
+    void readsTheNameOfAnOpaqueUri() {
+        assertThat(ConnectorOptions.fromUri(URI.create("memory:orders")).asMap()).containsExactly(Map.entry("name", "orders"));
+    }
+}
