@@ -1,6 +1,8 @@
 package dev.edgeflow.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -14,11 +16,13 @@ import org.slf4j.LoggerFactory;
  * @since 0.1.0
  */
 public final class Taps {
+    private static final int PREVIEW_BYTES = 200;
+
     private Taps() {
     }
 
     /**
-     * Logs each message at INFO: topic, id and payload as text (shortened to 200 characters).
+     * Logs each message at INFO: topic, id and the payload's first 200 bytes as text, with line breaks escaped.
      *
      * @param loggerName the SLF4J logger to log to, such as {@code edgeflow.readings}
      * @return the tap
@@ -80,7 +84,17 @@ public final class Taps {
     }
 
     private static String preview(Message message) {
-        String text = message.payloadAsString();
-        return text.length() <= 200 ? text : text.substring(0, 197) + "...";
+        // Decode no more than is shown, and escape line breaks so a payload cannot forge log lines.
+        ByteBuffer bytes = message.payloadBuffer();
+        boolean cut = bytes.remaining() > PREVIEW_BYTES;
+        if (cut) {
+            bytes.limit(PREVIEW_BYTES);
+        }
+        String text = StandardCharsets.UTF_8.decode(bytes).toString();
+        if (cut && !text.isEmpty() && Character.isHighSurrogate(text.charAt(text.length() - 1))) {
+            text = text.substring(0, text.length() - 1);
+        }
+        text = text.replace("\r", "\\r").replace("\n", "\\n");
+        return cut ? text + "..." : text;
     }
 }

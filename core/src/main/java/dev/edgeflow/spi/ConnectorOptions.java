@@ -26,8 +26,8 @@ import java.util.regex.Pattern;
  * <p>Options come from a map ({@code Connectors.sink("jsonl", Map.of("path", "out.jsonl"))}) or
  * a URI ({@code jsonl:///var/lib/edgeflow/out.jsonl?maxBytes=10MB}). From a URI, the host
  * becomes option {@code host}, the port {@code port}, the path {@code path}, and the part of an
- * opaque URI before {@code ?} becomes {@code name} ({@code memory:orders}); query parameters
- * become options of their own name. Values whose name suggests a secret are never shown in
+ * opaque URI before {@code ?} becomes {@code name} ({@code memory:orders}), user info becomes
+ * {@code username} and {@code password}; query parameters become options of their own name. Values whose name suggests a secret are never shown in
  * messages or {@link #toString()}. Immutable.
  *
  * @since 0.1.0
@@ -35,6 +35,9 @@ import java.util.regex.Pattern;
 public final class ConnectorOptions {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?b?|b)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)", Pattern.CASE_INSENSITIVE);
+
+    private static final String[] SECRET_WORDS = {
+        "password", "passphrase", "pwd", "secret", "token", "key", "credential", "auth", "signature"};
 
     private final String scheme;
     private final Map<String, String> values;
@@ -90,6 +93,14 @@ public final class ConnectorOptions {
                 values.put("name", decode(name));
             }
         } else {
+            String userInfo = uri.getRawUserInfo();
+            if (userInfo != null) {
+                int colon = userInfo.indexOf(':');
+                values.put("username", decode(colon < 0 ? userInfo : userInfo.substring(0, colon)));
+                if (colon >= 0) {
+                    values.put("password", decode(userInfo.substring(colon + 1)));
+                }
+            }
             if (uri.getHost() != null) {
                 values.put("host", uri.getHost());
             }
@@ -148,7 +159,7 @@ public final class ConnectorOptions {
             if (!known.contains(name)) {
                 String hint = nearest(name, known);
                 throw new InvalidOptionException(name, "connector '" + scheme + "' has no option '" + name + "'"
-                        + (hint != null ? "; did you mean '" + hint + "'?" : "") + " It takes: "
+                        + (hint != null ? "; did you mean '" + hint + "'?" : ".") + " It takes: "
                         + String.join(", ", new TreeSet<>(known)));
             }
         }
@@ -364,9 +375,27 @@ public final class ConnectorOptions {
     }
 
     private static String display(String name, String value) {
+        return isSecret(name) ? "****" : value;
+    }
+
+    /**
+     * Tells whether an option's name suggests its value is a secret, never to be shown.
+     *
+     * @param name the option's name
+     * @return {@code true} for names such as {@code password}, {@code apiToken} or {@code privateKey},
+     *     but not for file names such as {@code privateKeyFile}
+     */
+    public static boolean isSecret(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        return n.contains("password") || n.contains("secret") || n.contains("token") || n.contains("key")
-                && !n.endsWith("file") && !n.endsWith("path") ? "****" : value;
+        if (n.endsWith("file") || n.endsWith("path")) {
+            return false;
+        }
+        for (String word : SECRET_WORDS) {
+            if (n.contains(word)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String nearest(String name, Set<String> known) {

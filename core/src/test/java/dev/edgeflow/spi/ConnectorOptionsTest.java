@@ -53,4 +53,26 @@ class ConnectorOptionsTest {
     void readsTheNameOfAnOpaqueUri() {
         assertThat(ConnectorOptions.fromUri(URI.create("memory:orders")).asMap()).containsExactly(Map.entry("name", "orders"));
     }
+
+    @Test
+    void takesUserInfoFromAUriAndNeverShowsThePassword() {
+        ConnectorOptions o = ConnectorOptions.fromUri(URI.create("mqtt://bridge:s3cr%40t@localhost:1883"));
+        assertThat(o.asMap()).containsEntry("username", "bridge").containsEntry("password", "s3cr@t");
+        assertThat(o.toString()).contains("username=bridge").doesNotContain("s3cr");
+    }
+
+    @Test
+    void treatsCredentialLikeNamesAsSecretButNotFileNames() {
+        assertThat(ConnectorOptions.isSecret("keyPassphrase")).isTrue();
+        assertThat(ConnectorOptions.isSecret("apiCredential")).isTrue();
+        assertThat(ConnectorOptions.isSecret("privateKey")).isTrue();
+        assertThat(ConnectorOptions.isSecret("privateKeyFile")).isFalse();
+        assertThat(ConnectorOptions.isSecret("host")).isFalse();
+    }
+
+    @Test
+    void endsTheUnknownOptionSentenceWhenThereIsNoSuggestion() {
+        assertThatThrownBy(() -> ConnectorOptions.of("jsonl", Map.of("zzzzzz", "1")).requireOnly(java.util.Set.of("path")))
+                .hasMessage("connector 'jsonl' has no option 'zzzzzz'. It takes: path");
+    }
 }
