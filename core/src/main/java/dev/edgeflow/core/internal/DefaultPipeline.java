@@ -522,10 +522,12 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         if (failure != null) {
             e.fail(failure);
         }
-        e.channels[target].release();
+        // Settle before freeing the permit, so that what the source has handed out and not had
+        // settled never exceeds buffer + 1 + the in-flight caps, not even for an instant.
         if (e.targetDone()) {
             settle(e);
         }
+        e.channels[target].release();
         if (blocked) {
             blocked = false;
             drain();
