@@ -502,4 +502,26 @@ class PipelineTest {
         assertThatThrownBy(() -> Pipeline.from(MemorySource.of()).route("sensor/#/x", MemorySink.create("s", 1)))
                 .isInstanceOf(InvalidTopicException.class);
     }
+
+    @Test
+    void aSendFailingWhileStopWaitsStillGetsItsRetry() {
+        MemorySource source = MemorySource.create("src", 10);
+        ControlledSink sink = new ControlledSink("s");
+        Pipeline p = Pipeline.from(source)
+                .retry(RetryPolicy.builder().baseDelay(Duration.ofMillis(1)).jitter(0).build())
+                .to(sink).start();
+        source.offer(Message.of("t", "x"));
+        await().atMost(5, SECONDS).until(() -> sink.pending.size() == 1);
+
+        CompletableFuture<StopReport> report = CompletableFuture.supplyAsync(() -> p.stop(Duration.ofSeconds(20)));
+        await().atMost(5, SECONDS).until(() -> !p.isRunning());
+        CompletableFuture.runAsync(() -> sink.failNext(new IOException("blip"))).orTimeout(5, SECONDS).join();
+        await().atMost(5, SECONDS).until(() -> sink.pending.size() == 1);
+        sink.confirmAll();
+
+        StopReport r = report.orTimeout(10, SECONDS).join();
+        assertThat(r.drained()).isTrue();
+        assertThat(r.stats().retried()).isEqualTo(1);
+        assertThat(source.acked()).isEqualTo(1);
+    }
 }

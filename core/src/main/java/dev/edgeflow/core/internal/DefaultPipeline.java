@@ -97,6 +97,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
     private final CompletableFuture<Void> idle = new CompletableFuture<>();
     private final CompletableFuture<PipelineStats> completion = new CompletableFuture<>();
     private final Map<RetryTask, Boolean> pendingRetries = new ConcurrentHashMap<>();
+    private final Object schedulerLock = new Object();
     private volatile ScheduledExecutorService scheduler;
     private StopReport stopReport;
 
@@ -616,7 +617,9 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
     private ScheduledExecutorService scheduler() {
         ScheduledExecutorService s = scheduler;
         if (s == null) {
-            synchronized (this) {
+            // Not the pipeline's monitor: stop() holds that while it waits for sends to finish,
+            // and a send that fails meanwhile must still be able to schedule its retry.
+            synchronized (schedulerLock) {
                 s = scheduler;
                 if (s == null) {
                     ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
