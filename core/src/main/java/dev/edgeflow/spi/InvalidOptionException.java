@@ -9,6 +9,7 @@ package dev.edgeflow.spi;
 public final class InvalidOptionException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** The name of the option at fault. */
     private final String option;
 
     /**
