@@ -35,6 +35,15 @@ import org.slf4j.LoggerFactory;
 public final class MemorySource implements Source {
     private static final Logger LOG = LoggerFactory.getLogger(MemorySource.class);
     private static final ConcurrentHashMap<String, MemorySource> NAMED = new ConcurrentHashMap<>();
+    private static final Flow.Subscription REJECTED = new Flow.Subscription() {
+        @Override
+        public void request(long n) {
+        }
+
+        @Override
+        public void cancel() {
+        }
+    };
 
     private final String name;
     private final BlockingQueue<Message> queue;
@@ -194,7 +203,9 @@ public final class MemorySource implements Source {
         };
         synchronized (this) {
             if (subscriber != null) {
-                s.onSubscribe(subscription);
+                // Its own do-nothing subscription: the rejected subscriber must not reach the
+                // demand or cancellation of the one that is subscribed.
+                s.onSubscribe(REJECTED);
                 s.onError(new IllegalStateException("memory source '" + name + "' already has a subscriber"));
                 return;
             }
