@@ -66,6 +66,7 @@ public final class MemorySource implements Source {
     private volatile boolean closed;
     private boolean terminated; // drain loop only
     private volatile Throwable lastNackCause;
+    private volatile Throwable badRequest;
 
     private MemorySource(Builder b, Iterator<Message> iterator) {
         this.name = b.name;
@@ -187,9 +188,14 @@ public final class MemorySource implements Source {
             @Override
             public void request(long n) {
                 if (n <= 0) {
+                    // Signalled from the drain loop, so that it is serial with onNext and sent at
+                    // most once, never after onComplete (rules 1.3 and 1.7).
+                    if (badRequest == null) {
+                        badRequest = new IllegalArgumentException("request(" + n + ") of memory source '" + name
+                                + "': demand must be positive (Reactive Streams rule 3.9)");
+                    }
                     cancelled = true;
-                    s.onError(new IllegalArgumentException("request(" + n + ") of memory source '" + name
-                            + "': demand must be positive (Reactive Streams rule 3.9)"));
+                    drain();
                     return;
                 }
                 requested.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
@@ -223,7 +229,11 @@ public final class MemorySource implements Source {
         do {
             Flow.Subscriber<? super Delivery> s = subscriber;
             if (s != null && !terminated) {
-                if (closed || cancelled) {
+                Throwable error = badRequest;
+                if (error != null) {
+                    terminated = true;
+                    s.onError(error);
+                } else if (closed || cancelled) {
                     if (!cancelled) {
                         terminated = true;
                         s.onComplete();
