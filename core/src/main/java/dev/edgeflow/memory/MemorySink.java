@@ -230,6 +230,24 @@ public final class MemorySink implements Sink {
         return waiting.size();
     }
 
+    /**
+     * Completes once every send made before this call has completed: at once, unless sends wait
+     * for room, and then when a taker has made room for all of them or the sink was closed.
+     *
+     * @return completes normally, whether the waiting sends were taken or failed by close
+     */
+    @Override
+    public CompletionStage<Void> flush() {
+        CompletableFuture<?>[] pending;
+        synchronized (this) {
+            if (waiting.isEmpty()) {
+                return DONE;
+            }
+            pending = waiting.stream().map(Waiting::completion).toArray(CompletableFuture<?>[]::new);
+        }
+        return CompletableFuture.allOf(pending).<Void>handle((ignored, failure) -> null);
+    }
+
     @Override
     public String name() {
         return "memory:" + name;

@@ -35,6 +35,15 @@ import org.slf4j.LoggerFactory;
 public final class MemorySource implements Source {
     private static final Logger LOG = LoggerFactory.getLogger(MemorySource.class);
     private static final ConcurrentHashMap<String, MemorySource> NAMED = new ConcurrentHashMap<>();
+    private static final Flow.Subscription REJECTED = new Flow.Subscription() {
+        @Override
+        public void request(long n) {
+        }
+
+        @Override
+        public void cancel() {
+        }
+    };
 
     private final String name;
     private final BlockingQueue<Message> queue;
@@ -57,6 +66,7 @@ public final class MemorySource implements Source {
     private volatile boolean closed;
     private boolean terminated; // drain loop only
     private volatile Throwable lastNackCause;
+    private volatile Throwable badRequest;
 
     private MemorySource(Builder b, Iterator<Message> iterator) {
         this.name = b.name;
@@ -178,9 +188,14 @@ public final class MemorySource implements Source {
             @Override
             public void request(long n) {
                 if (n <= 0) {
+                    // Signalled from the drain loop, so that it is serial with onNext and sent at
+                    // most once, never after onComplete (rules 1.3 and 1.7).
+                    if (badRequest == null) {
+                        badRequest = new IllegalArgumentException("request(" + n + ") of memory source '" + name
+                                + "': demand must be positive (Reactive Streams rule 3.9)");
+                    }
                     cancelled = true;
-                    s.onError(new IllegalArgumentException("request(" + n + ") of memory source '" + name
-                            + "': demand must be positive (Reactive Streams rule 3.9)"));
+                    drain();
                     return;
                 }
                 requested.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
@@ -194,7 +209,9 @@ public final class MemorySource implements Source {
         };
         synchronized (this) {
             if (subscriber != null) {
-                s.onSubscribe(subscription);
+                // Its own do-nothing subscription: the rejected subscriber must not reach the
+                // demand or cancellation of the one that is subscribed.
+                s.onSubscribe(REJECTED);
                 s.onError(new IllegalStateException("memory source '" + name + "' already has a subscriber"));
                 return;
             }
@@ -212,7 +229,11 @@ public final class MemorySource implements Source {
         do {
             Flow.Subscriber<? super Delivery> s = subscriber;
             if (s != null && !terminated) {
-                if (closed || cancelled) {
+                Throwable error = badRequest;
+                if (error != null) {
+                    terminated = true;
+                    s.onError(error);
+                } else if (closed || cancelled) {
                     if (!cancelled) {
                         terminated = true;
                         s.onComplete();
