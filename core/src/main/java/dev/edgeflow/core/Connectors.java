@@ -134,9 +134,36 @@ public final class Connectors {
                     + String.join(", ", schemes()) + ". "
                     + (artifact != null
                             ? "Add " + artifact + " to your dependencies to get it."
-                            : "Check the spelling, or add the jar of the provider that serves it."));
+                            : suggestion(scheme)));
         }
         return provider;
+    }
+
+    private static String suggestion(String scheme) {
+        Set<String> known = new TreeSet<>(providers().keySet());
+        known.addAll(ARTIFACTS.keySet());
+        for (String candidate : known) {
+            if (withinOneEdit(scheme, candidate)) {
+                return "Did you mean '" + candidate + "'?";
+            }
+        }
+        return "Check the spelling, or add the jar of the provider that serves it.";
+    }
+
+    private static boolean withinOneEdit(String a, String b) {
+        if (Math.abs(a.length() - b.length()) > 1) {
+            return false;
+        }
+        int i = 0;
+        while (i < a.length() && i < b.length() && a.charAt(i) == b.charAt(i)) {
+            i++;
+        }
+        int j = 0;
+        while (j < a.length() - i && j < b.length() - i
+                && a.charAt(a.length() - 1 - j) == b.charAt(b.length() - 1 - j)) {
+            j++;
+        }
+        return a.length() - i - j <= 1 && b.length() - i - j <= 1;
     }
 
     private static Map<String, ConnectorProvider> providers() {

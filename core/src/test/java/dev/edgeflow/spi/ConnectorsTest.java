@@ -153,4 +153,14 @@ class ConnectorsTest {
         assertThatThrownBy(() -> Connectors.source("jsonl", Map.of("path", "/tmp/x.jsonl")))
                 .isInstanceOf(UnsupportedOperationException.class);
     }
+
+    @Test
+    void misspelledSchemeSuggestsTheNearestOne() {
+        assertThatThrownBy(() -> Connectors.sink("jsnl", Map.of("path", "x")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no edgeflow connector for scheme 'jsnl'")
+                .hasMessageContaining("Did you mean 'jsonl'?");
+        assertThatThrownBy(() -> Connectors.sink("zzz", Map.of()))
+                .hasMessageContaining("Check the spelling");
+    }
 }

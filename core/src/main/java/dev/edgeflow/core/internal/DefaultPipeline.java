@@ -76,6 +76,8 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
     private final LongAdder tapFailures = new LongAdder();
     /** Envelopes pushed and not yet settled: buffered plus in flight. */
     private final AtomicLong outstanding = new AtomicLong();
+    /** Buffered deliveries nacked because the pipeline stopped before sending them. */
+    private final AtomicLong nackedUnsent = new AtomicLong();
     private final LatencyRecorder latency = new LatencyRecorder();
 
     private final RateLimitedLog dropLog = new RateLimitedLog(LOG, 10);
@@ -419,6 +421,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
 
     private void settleUnsent(Envelope e, Throwable cause) {
         outstanding.decrementAndGet();
+        nackedUnsent.incrementAndGet();
         failed.increment();
         nack(e.delivery, cause);
     }
@@ -696,23 +699,21 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         if (s != null) {
             s.cancel();
         }
-        LOG.info("pipeline '{}' stopping: draining {} outstanding deliveries for up to {}", name, outstanding.get(),
-                deadline);
+        LOG.info("pipeline '{}' stopping: draining {} outstanding deliveries for up to {} ms", name,
+                outstanding.get(), deadline.toMillis());
         checkIdle();
         boolean drained = await(idle, deadlineNanos);
         if (drained) {
             await(flushSinks(), deadlineNanos);
         }
-        long unsent = 0;
         if (!drained) {
-            long before = failed.sum();
             abandon = true;
             drain();
             for (RetryTask task : List.copyOf(pendingRetries.keySet())) {
                 task.giveUp();
             }
-            unsent = failed.sum() - before;
         }
+        long unsent = nackedUnsent.get();
         long inFlight = outstanding.get();
         if (finished.compareAndSet(false, true)) {
             shutdownScheduler();
@@ -722,8 +723,8 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         if (drained) {
             LOG.info("pipeline '{}' stopped, everything settled: {}", name, stopReport.stats());
         } else {
-            LOG.warn("pipeline '{}' stopped at its deadline of {}: {} unsent deliveries nacked, {} still in flight; {}",
-                    name, deadline, unsent, inFlight, stopReport.stats());
+            LOG.warn("pipeline '{}' stopped at its deadline of {} ms: {} unsent deliveries nacked, {} still in flight; {}",
+                    name, deadline.toMillis(), unsent, inFlight, stopReport.stats());
         }
         return stopReport;
     }
