@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -709,6 +710,11 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         if (!drained) {
             abandon = true;
             drain();
+            // If another thread held the drain loop, it gives up the buffer on its next turn.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (buffer.size() > 0 && System.nanoTime() - until < 0) {
+                LockSupport.parkNanos(100_000);
+            }
             for (RetryTask task : List.copyOf(pendingRetries.keySet())) {
                 task.giveUp();
             }
