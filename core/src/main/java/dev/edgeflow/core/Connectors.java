@@ -163,7 +163,10 @@ public final class Connectors {
                 && a.charAt(a.length() - 1 - j) == b.charAt(b.length() - 1 - j)) {
             j++;
         }
-        return a.length() - i - j <= 1 && b.length() - i - j <= 1;
+        int restA = a.length() - i - j;
+        int restB = b.length() - i - j;
+        boolean swapped = restA == 2 && restB == 2 && a.charAt(i) == b.charAt(i + 1) && a.charAt(i + 1) == b.charAt(i);
+        return restA <= 1 && restB <= 1 || swapped;
     }
 
     private static Map<String, ConnectorProvider> providers() {

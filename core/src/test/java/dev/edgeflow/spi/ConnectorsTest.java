@@ -160,6 +160,8 @@ class ConnectorsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no edgeflow connector for scheme 'jsnl'")
                 .hasMessageContaining("Did you mean 'jsonl'?");
+        assertThatThrownBy(() -> Connectors.source("memroy", Map.of("name", "x")))
+                .hasMessageContaining("Did you mean 'memory'?");
         assertThatThrownBy(() -> Connectors.sink("zzz", Map.of()))
                 .hasMessageContaining("Check the spelling");
     }
