@@ -20,25 +20,30 @@ import org.reactivestreams.Subscription;
  *   <li>Each message goes to every route whose topic filter matches it (a {@code null} filter
  *       matches all), through {@link Sink#send}; the delivery is acked once every send
  *       confirmed, nacked if one failed, and acked at once if no route matched.
+ *   <li>Optionally, the time from receipt to ack is recorded per message, as edgeflow does for
+ *       {@code PipelineStats.latency()}.
  * </ul>
  */
 final class AckingSubscriber implements FlowableSubscriber<AckingSubscriber.Outgoing> {
     private static final int PREFETCH = 1024;
     private static final int REPLENISH = PREFETCH - (PREFETCH >> 2);
 
-    /** A mapped message with the delivery it came from. */
-    record Outgoing(Delivery delivery, Message message) {
+    /** A mapped message with the delivery it came from and when it was received (0 if untimed). */
+    record Outgoing(Delivery delivery, Message message, long receivedNanos) {
     }
 
     private final TopicFilter[] filters;
     private final Sink[] sinks;
+    private final LatencyHistogram latency;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private Subscription upstream;
     private int consumed;
 
-    AckingSubscriber(TopicFilter[] filters, Sink[] sinks) {
+    /** Sends to {@code sinks[i]} what {@code filters[i]} matches; records latency if {@code latency} is set. */
+    AckingSubscriber(TopicFilter[] filters, Sink[] sinks, LatencyHistogram latency) {
         this.filters = filters;
         this.sinks = sinks;
+        this.latency = latency;
     }
 
     CompletableFuture<Void> done() {
@@ -54,6 +59,9 @@ final class AckingSubscriber implements FlowableSubscriber<AckingSubscriber.Outg
     @Override
     public void onNext(Outgoing o) {
         send(o.delivery(), o.message());
+        if (latency != null) {
+            latency.recordNanos(System.nanoTime() - o.receivedNanos());
+        }
         if (++consumed == REPLENISH) {
             consumed = 0;
             upstream.request(REPLENISH);

@@ -56,6 +56,8 @@ public class PipelineThroughputBenchmark {
     private Workload workload;
     private Sink sinkA;
     private Sink sinkB;
+    private final TopicFilter[] routeFilters = {
+        TopicFilter.of(Workload.TEMPERATURE_ROUTE), TopicFilter.of(Workload.HUMIDITY_ROUTE)};
     /** Counts the acks of the RxJava and queue chains: their stand-in for a source's ack. */
     private final Acks acks = new Acks();
 
@@ -116,38 +118,74 @@ public class PipelineThroughputBenchmark {
     /** Flowable with the same work, no thread hop: all on the calling thread, as edgeflow. */
     @Benchmark
     public long rxFlowable() {
-        return runRx(new TopicFilter[] {null}, new Sink[] {sinkA}, false);
+        return runRx(new TopicFilter[] {null}, new Sink[] {sinkA}, false, null);
+    }
+
+    /**
+     * The same, plus the per-message timing edgeflow does for its latency stats: a clock read
+     * at receipt and at settlement, and a histogram increment.
+     */
+    @Benchmark
+    public long rxFlowableTimed() {
+        LatencyHistogram latency = new LatencyHistogram();
+        long acked = runRx(new TopicFilter[] {null}, new Sink[] {sinkA}, false, latency);
+        if (latency.count() != workload.kept) {
+            throw new IllegalStateException("expected " + workload.kept + " latencies, got " + latency.count());
+        }
+        return acked;
     }
 
     /** The same with {@code observeOn}: sends and acks on RxJava's single thread. */
     @Benchmark
     public long rxFlowableObserveOn() {
-        return runRx(new TopicFilter[] {null}, new Sink[] {sinkA}, true);
+        return runRx(new TopicFilter[] {null}, new Sink[] {sinkA}, true, null);
     }
 
     /** Flowable fanning out to two sinks, acked after both confirmed. */
     @Benchmark
     public long rxFlowableFanOut() {
-        return runRx(new TopicFilter[] {null, null}, new Sink[] {sinkA, sinkB}, false);
+        return runRx(new TopicFilter[] {null, null}, new Sink[] {sinkA, sinkB}, false, null);
     }
 
-    private long runRx(TopicFilter[] filters, Sink[] sinks, boolean hop) {
+    /** Flowable routing by topic filter to one of two sinks, as {@link #edgeflowRoute()}. */
+    @Benchmark
+    public long rxFlowableRoute() {
+        return runRx(routeFilters, new Sink[] {sinkA, sinkB}, false, null);
+    }
+
+    private long runRx(TopicFilter[] filters, Sink[] sinks, boolean hop, LatencyHistogram latency) {
         long before = acks.acked.sum();
         Workload w = workload;
-        Flowable<AckingSubscriber.Outgoing> chain = Flowable.fromIterable(w.messages)
-                .map(m -> Delivery.of(m, acks))
-                .filter(d -> {
-                    if (w.keep.test(d.message())) {
-                        return true;
-                    }
-                    d.ack();
-                    return false;
-                })
-                .map(d -> new AckingSubscriber.Outgoing(d, w.toCloud.apply(d.message())));
+        Flowable<AckingSubscriber.Outgoing> chain;
+        if (latency == null) {
+            chain = Flowable.fromIterable(w.messages)
+                    .map(m -> Delivery.of(m, acks))
+                    .filter(d -> {
+                        if (w.keep.test(d.message())) {
+                            return true;
+                        }
+                        d.ack();
+                        return false;
+                    })
+                    .map(d -> new AckingSubscriber.Outgoing(d, w.toCloud.apply(d.message()), 0));
+        } else {
+            // The receipt time has to travel with the delivery, as in edgeflow's envelope.
+            chain = Flowable.fromIterable(w.messages)
+                    .map(m -> new AckingSubscriber.Outgoing(Delivery.of(m, acks), m, System.nanoTime()))
+                    .filter(o -> {
+                        if (w.keep.test(o.message())) {
+                            return true;
+                        }
+                        o.delivery().ack();
+                        return false;
+                    })
+                    .map(o -> new AckingSubscriber.Outgoing(o.delivery(), w.toCloud.apply(o.message()),
+                            o.receivedNanos()));
+        }
         if (hop) {
             chain = chain.observeOn(Schedulers.single(), false, 1024);
         }
-        AckingSubscriber subscriber = new AckingSubscriber(filters, sinks);
+        AckingSubscriber subscriber = new AckingSubscriber(filters, sinks, latency);
         chain.subscribe(subscriber);
         subscriber.done().join();
         return expectAcked(before, BATCH);
