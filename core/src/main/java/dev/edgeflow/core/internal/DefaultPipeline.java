@@ -15,6 +15,7 @@ import dev.edgeflow.core.TopicFilter;
 import dev.edgeflow.core.TopicRewrite;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +60,10 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
     private final Source source;
     private final PipelineSpec.Step[] steps;
     private final Route[] routes;
+    /** The channel of every route, in route order: the targets of a message all routes match. */
+    private final SinkChannel[] allTargets;
+    /** onNext only (serial): which routes the message being routed matches. */
+    private final boolean[] matched;
     private final List<SinkChannel> channels;
     private final SinkChannel deadLetter;
     private final EnvelopeBuffer buffer;
@@ -124,6 +129,11 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
             String label = "route " + (r.filter() == null ? "*" : "'" + r.filter() + "'") + " to " + r.sink().name();
             routes[i] = new Route(r.filter(), r.rewrite(), channel, label);
         }
+        this.allTargets = new SinkChannel[routes.length];
+        for (int i = 0; i < routes.length; i++) {
+            allTargets[i] = routes[i].channel();
+        }
+        this.matched = new boolean[routes.length];
         this.channels = List.copyOf(bySink.values());
         this.deadLetter = spec.deadLetter == null ? null
                 : bySink.getOrDefault(spec.deadLetter, new SinkChannel(spec.deadLetter,
@@ -266,27 +276,45 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
             if (!r.matches(topic)) {
                 return null;
             }
-            return new Envelope(delivery, r.channel().alone, new Message[] {rewrite(r, message)}, receivedNanos, false);
+            return new Envelope(delivery, r.channel().alone, rewrite(r, message), null, receivedNanos, false);
         }
+        // Each filter is matched once, and the common shapes (one match, or every route matching
+        // without rewrites) allocate no arrays per message.
+        boolean[] matched = this.matched;
         int matches = 0;
-        for (Route r : routes) {
-            if (r.matches(topic)) {
+        Route last = null;
+        for (int i = 0; i < routes.length; i++) {
+            matched[i] = routes[i].matches(topic);
+            if (matched[i]) {
                 matches++;
+                last = routes[i];
             }
         }
         if (matches == 0) {
             return null;
         }
-        SinkChannel[] targets = new SinkChannel[matches];
-        Message[] messages = new Message[matches];
-        int i = 0;
-        for (Route r : routes) {
-            if (r.matches(topic)) {
-                targets[i] = r.channel();
-                messages[i++] = rewrite(r, message);
+        if (matches == 1) {
+            return new Envelope(delivery, last.channel().alone, rewrite(last, message), null, receivedNanos, false);
+        }
+        SinkChannel[] targets = matches == routes.length ? allTargets : new SinkChannel[matches];
+        Message[] perTarget = null;
+        for (int i = 0, t = 0; i < routes.length; i++) {
+            if (matched[i]) {
+                Message m = rewrite(routes[i], message);
+                if (m != message && perTarget == null) {
+                    perTarget = new Message[matches];
+                    Arrays.fill(perTarget, 0, t, message);
+                }
+                if (perTarget != null) {
+                    perTarget[t] = m;
+                }
+                if (targets != allTargets) {
+                    targets[t] = routes[i].channel();
+                }
+                t++;
             }
         }
-        return new Envelope(delivery, targets, messages, receivedNanos, false);
+        return new Envelope(delivery, targets, message, perTarget, receivedNanos, false);
     }
 
     private static Message rewrite(Route route, Message message) throws RouteException {
@@ -311,7 +339,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
             return;
         }
         Message letter = deadLetterMessage(message, stage, cause, 0);
-        push(new Envelope(delivery, deadLetter.alone, new Message[] {letter}, receivedNanos, true));
+        push(new Envelope(delivery, deadLetter.alone, letter, null, receivedNanos, true));
     }
 
     private Message deadLetterMessage(Message message, String stage, Throwable cause, int attempts) {
@@ -430,7 +458,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
     private void send(Envelope e, int target, int attempt) {
         CompletionStage<Void> stage;
         try {
-            stage = e.channels[target].sink.send(e.messages[target]);
+            stage = e.channels[target].sink.send(e.message(target));
             if (stage == null) {
                 throw new NullPointerException("sink " + e.channels[target].sink.name() + " returned null from send");
             }
@@ -486,17 +514,17 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
             retried.increment();
             Duration delay = retry.delayAfter(attempt);
             LOG.debug("pipeline '{}': send of message {} to {} failed (attempt {}), retrying in {}: {}", name,
-                    e.messages[target].id(), channel.sink.name(), attempt, delay, cause.toString());
+                    e.message(target).id(), channel.sink.name(), attempt, delay, cause.toString());
             scheduleRetry(new RetryTask(e, target, attempt + 1, cause), delay);
             return;
         }
         failLog.warn("pipeline '{}': giving up on message {} to {} after {} attempt(s): {}", name,
-                e.messages[target].id(), channel.sink.name(), attempt, cause.toString());
+                e.message(target).id(), channel.sink.name(), attempt, cause.toString());
         if (deadLetter == null || channel == deadLetter) {
             finishTarget(e, target, cause);
             return;
         }
-        Message letter = deadLetterMessage(e.messages[target], "sink " + channel.sink.name(), cause, attempt);
+        Message letter = deadLetterMessage(e.message(target), "sink " + channel.sink.name(), cause, attempt);
         CompletionStage<Void> stage;
         try {
             stage = deadLetter.sink.send(letter);

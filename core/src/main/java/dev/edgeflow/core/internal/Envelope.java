@@ -22,7 +22,10 @@ final class Envelope {
 
     final Delivery delivery;
     final SinkChannel[] channels;
-    final Message[] messages;
+    /** What every target gets, unless {@link #perTarget} says otherwise. */
+    private final Message message;
+    /** One message per target where a route rewrote some; {@code null} when all get {@link #message}. */
+    private final Message[] perTarget;
     final long receivedNanos;
     /** The envelope carries a message a step rejected, bound for the dead-letter sink only. */
     final boolean rejectedInStep;
@@ -35,13 +38,23 @@ final class Envelope {
     @SuppressWarnings("unused") // through FAILURE
     private volatile Throwable failure;
 
-    Envelope(Delivery delivery, SinkChannel[] channels, Message[] messages, long receivedNanos, boolean rejectedInStep) {
+    /**
+     * Takes {@code channels} as they are (an array shared between envelopes, never written) and
+     * sends {@code message} to each target, or {@code perTarget[i]} to target i if that is given.
+     */
+    Envelope(Delivery delivery, SinkChannel[] channels, Message message, Message[] perTarget, long receivedNanos,
+            boolean rejectedInStep) {
         this.delivery = delivery;
         this.channels = channels;
-        this.messages = messages;
+        this.message = message;
+        this.perTarget = perTarget;
         this.receivedNanos = receivedNanos;
         this.rejectedInStep = rejectedInStep;
         PENDING.setRelease(this, channels.length);
+    }
+
+    Message message(int target) {
+        return perTarget == null ? message : perTarget[target];
     }
 
     /** Returns true when the last target finished. */
