@@ -3,6 +3,7 @@ package dev.edgeflow.memory;
 import dev.edgeflow.core.Delivery;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Source;
+import dev.edgeflow.core.internal.SerialCounter;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
@@ -55,8 +56,14 @@ public final class MemorySource implements Source {
 
     private final AtomicInteger wip = new AtomicInteger();
     private final AtomicLong requested = new AtomicLong();
-    private final AtomicLong unsettled = new AtomicLong();
-    private final LongAdder delivered = new LongAdder();
+    /**
+     * Set once the input has run out; from then on every settlement wakes the drain loop, which
+     * completes the subscriber when the last delivery is settled. Until then an ack costs one
+     * counter increment and nothing else.
+     */
+    private volatile boolean inputExhausted;
+    /** Written by the drain loop only. */
+    private final SerialCounter delivered = new SerialCounter();
     private final LongAdder acked = new LongAdder();
     private final LongAdder nacked = new LongAdder();
     private final LongAdder givenUp = new LongAdder();
@@ -246,7 +253,6 @@ public final class MemorySource implements Source {
                         if (d == null) {
                             break;
                         }
-                        unsettled.incrementAndGet();
                         delivered.increment();
                         s.onNext(d);
                         emitted++;
@@ -254,7 +260,10 @@ public final class MemorySource implements Source {
                     if (emitted > 0 && r != Long.MAX_VALUE) {
                         requested.addAndGet(-emitted);
                     }
-                    if (!cancelled && inputEnded() && redeliveries.isEmpty() && unsettled.get() == 0) {
+                    if (!inputExhausted && inputEnded()) {
+                        inputExhausted = true; // before counting what is settled, see the Acknowledger
+                    }
+                    if (!cancelled && inputExhausted && inputEnded() && redeliveries.isEmpty() && unsettled() == 0) {
                         terminated = true;
                         s.onComplete();
                     }
@@ -286,8 +295,12 @@ public final class MemorySource implements Source {
         @Override
         public void ack(Delivery delivery) {
             acked.increment();
-            unsettled.decrementAndGet();
-            drain();
+            // An ack makes no new demand; it matters to the drain loop only near completion.
+            // The increment comes before the read of the flag, and the drain loop writes the flag
+            // before it counts: one of the two sides always sees the other.
+            if (inputExhausted) {
+                drain();
+            }
         }
 
         @Override
@@ -301,7 +314,6 @@ public final class MemorySource implements Source {
                 LOG.warn("memory source '{}' gives up message {} after {} deliveries: {}", name,
                         delivery.message().id(), delivery.attempt(), cause.toString());
             }
-            unsettled.decrementAndGet();
             drain();
         }
     }
@@ -312,7 +324,7 @@ public final class MemorySource implements Source {
      * @return the count
      */
     public long delivered() {
-        return delivered.sum();
+        return delivered.get();
     }
 
     /**
@@ -348,7 +360,17 @@ public final class MemorySource implements Source {
      * @return the count
      */
     public long unsettled() {
-        return unsettled.get();
+        // Settled is read between two reads of delivered that agree, so the result lies between
+        // the true counts at the start and at the end of the read.
+        long before = delivered.get();
+        for (int tries = 0;; tries++) {
+            long settled = acked.sum() + nacked.sum();
+            long after = delivered.get();
+            if (after == before || tries == 100) {
+                return Math.max(0, after - settled);
+            }
+            before = after;
+        }
     }
 
     /**

@@ -55,6 +55,9 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
     private static final int MAX_REASON_CHARS = 1024;
     private static final TopicRewrite IDENTITY = TopicRewrite.identity();
+    /** Every eighth delivery is timed for the latency percentiles. */
+    static final int LATENCY_SAMPLE_MASK = 7;
+    private static final long UNTIMED = Long.MIN_VALUE;
 
     private final String name;
     private final Source source;
@@ -70,10 +73,12 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
     private final OverflowPolicy policy;
     private final RetryPolicy retry;
     private final int capacity;
-    private final long replenishLimit;
 
-    private final LongAdder received = new LongAdder();
+    /** Written in onNext only, which is serial. */
+    private final SerialCounter received = new SerialCounter();
     private final LongAdder forwarded = new LongAdder();
+    /** Forwarded on the fast path: written under the drain loop's ownership only. */
+    private final SerialCounter forwardedInline = new SerialCounter();
     private final LongAdder filtered = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder failed = new LongAdder();
@@ -93,7 +98,17 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
 
     private volatile Flow.Subscription upstream;
     private final AtomicInteger wip = new AtomicInteger();
-    private final AtomicLong consumed = new AtomicLong();
+    /**
+     * Demand to give back upstream, in two pools so that neither needs an atomic: one written in
+     * onNext only (filtered and rejected messages), one under the drain loop's ownership only
+     * (messages leaving the buffer or sent on the fast path). Each pool gives back at half the
+     * replenish limit, so together they never withhold so much that the source starves.
+     */
+    private long stepCredits;
+    private long drainCredits;
+    private final long creditLimit;
+    /** onNext only (serial): deliveries seen, for latency sampling. */
+    private long sequence;
     /** Drain loop only: the envelope being dispatched. */
     private Envelope current;
     private volatile boolean blocked;
@@ -142,7 +157,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         this.capacity = spec.bufferCapacity;
         this.buffer = EnvelopeBuffer.create(capacity, policy);
         this.retry = spec.retryPolicy;
-        this.replenishLimit = Math.max(1, capacity - (capacity >> 2));
+        this.creditLimit = Math.max(1, (capacity - (capacity >> 2)) / 2);
     }
 
     /**
@@ -187,7 +202,8 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
     @Override
     public void onNext(Delivery delivery) {
         received.increment();
-        long receivedNanos = System.nanoTime();
+        // A clock read costs about as much as the rest of the hot path, so latency is sampled.
+        long receivedNanos = (sequence++ & LATENCY_SAMPLE_MASK) == 0 ? System.nanoTime() : UNTIMED;
         Message message = delivery.message();
         for (PipelineSpec.Step step : steps) {
             try {
@@ -196,7 +212,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
                         if (!step.filter().test(message)) {
                             filtered.increment();
                             ack(delivery);
-                            replenish(1);
+                            replenishFromStep();
                             return;
                         }
                         break;
@@ -227,7 +243,20 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         }
         Envelope envelope;
         try {
-            envelope = route(delivery, message, receivedNanos);
+            if (routes.length == 1) {
+                Route r = routes[0];
+                if (r.matches(message.topic())) {
+                    Message target = rewrite(r, message);
+                    if (sendInline(delivery, r.channel(), target, receivedNanos)) {
+                        return;
+                    }
+                    push(new Envelope(delivery, r.channel().alone, target, null, receivedNanos, false));
+                    return;
+                }
+                envelope = null;
+            } else {
+                envelope = route(delivery, message, receivedNanos);
+            }
         } catch (RouteException e) {
             rejectInStep(delivery, message, e.route, e.getCause(), receivedNanos);
             return;
@@ -235,10 +264,69 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         if (envelope == null) {
             filtered.increment();
             ack(delivery);
-            replenish(1);
+            replenishFromStep();
             return;
         }
         push(envelope);
+    }
+
+    /**
+     * The fast path for a message with one target: when nothing waits ahead of it and its sink
+     * has a free slot, send it here, and settle it here too if the sink completes at once. No
+     * envelope, no buffer, no counters of the slow path. Anything else (an asynchronous or failed
+     * send) hands over to the slow path's machinery as if the drain loop had dispatched it.
+     *
+     * @return {@code false} if the message must go through the buffer instead
+     */
+    private boolean sendInline(Delivery delivery, SinkChannel channel, Message message, long receivedNanos) {
+        if (abandon || !wip.compareAndSet(0, 1)) {
+            return false;
+        }
+        // Only the drain loop's owner takes permits, so a free one seen here stays free; it is
+        // taken for real only if the send does not complete at once.
+        if (current != null || buffer.size() != 0 || !channel.hasRoom()) {
+            leaveDrain();
+            return false;
+        }
+        CompletionStage<Void> stage = null;
+        Throwable failure = null;
+        try {
+            stage = channel.sink.send(message);
+            if (stage == null) {
+                throw new NullPointerException("sink " + channel.sink.name() + " returned null from send");
+            }
+        } catch (Exception ex) {
+            failure = ex;
+        }
+        // Only a plain CompletableFuture: its minimal-stage subclass throws from isDone().
+        if (stage != null && stage.getClass() == CompletableFuture.class) {
+            CompletableFuture<Void> future = (CompletableFuture<Void>) stage;
+            if (future.isDone()) {
+                if (!future.isCompletedExceptionally()) {
+                    forwardedInline.increment();
+                    if (receivedNanos != UNTIMED) {
+                        latency.recordNanos(System.nanoTime() - receivedNanos);
+                    }
+                    ack(delivery);
+                    replenishFromDrain();
+                    leaveDrain();
+                    return true;
+                }
+                failure = failureOf(future);
+            }
+        }
+        channel.acquireOwned();
+        Envelope e = new Envelope(delivery, channel.alone, message, null, receivedNanos, false);
+        e.dispatched = 1;
+        outstanding.incrementAndGet();
+        replenishFromDrain();
+        if (failure != null) {
+            onResult(e, 0, 1, failure);
+        } else {
+            stage.whenComplete(new SendCallback(e, 0, 1));
+        }
+        leaveDrain();
+        return true;
     }
 
     @Override
@@ -269,15 +357,9 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         }
     }
 
+    /** Routes a message when there are several routes; one route takes the fast path in onNext. */
     private Envelope route(Delivery delivery, Message message, long receivedNanos) throws RouteException {
         String topic = message.topic();
-        if (routes.length == 1) {
-            Route r = routes[0];
-            if (!r.matches(topic)) {
-                return null;
-            }
-            return new Envelope(delivery, r.channel().alone, rewrite(r, message), null, receivedNanos, false);
-        }
         // Each filter is matched once, and the common shapes (one match, or every route matching
         // without rewrites) allocate no arrays per message.
         boolean[] matched = this.matched;
@@ -335,7 +417,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         if (deadLetter == null) {
             failed.increment();
             nack(delivery, cause);
-            replenish(1);
+            replenishFromStep();
             return;
         }
         Message letter = deadLetterMessage(message, stage, cause, 0);
@@ -378,26 +460,48 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         drain();
     }
 
-    private void replenish(long n) {
-        if (policy != OverflowPolicy.BACKPRESSURE || cancelled) {
-            return;
+    /** A delivery left the pipeline in onNext without entering the buffer. onNext only. */
+    private void replenishFromStep() {
+        if (++stepCredits >= creditLimit) {
+            long n = stepCredits;
+            stepCredits = 0;
+            request(n);
         }
-        if (consumed.addAndGet(n) >= replenishLimit) {
-            long r = consumed.getAndSet(0);
-            Flow.Subscription s = upstream;
-            if (r > 0 && s != null) {
-                s.request(r);
-            }
+    }
+
+    /** A delivery left the buffer, or skipped it on the fast path. Drain loop owner only. */
+    private void replenishFromDrain() {
+        if (++drainCredits >= creditLimit) {
+            long n = drainCredits;
+            drainCredits = 0;
+            request(n);
+        }
+    }
+
+    private void request(long n) {
+        Flow.Subscription s = upstream;
+        if (policy == OverflowPolicy.BACKPRESSURE && !cancelled && s != null) {
+            s.request(n);
         }
     }
 
     // ---------------------------------------------------------------- dispatch
 
     private void drain() {
-        if (wip.getAndIncrement() != 0) {
-            return;
+        if (wip.getAndIncrement() == 0) {
+            drainLoop(1);
         }
-        int missed = 1;
+    }
+
+    /** Gives up the drain loop taken with a compare-and-set, first running what others asked of it meanwhile. */
+    private void leaveDrain() {
+        int missed = wip.addAndGet(-1);
+        if (missed != 0) {
+            drainLoop(missed);
+        }
+    }
+
+    private void drainLoop(int missed) {
         do {
             if (abandon) {
                 abandonBuffered();
@@ -417,7 +521,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
                     return;
                 }
                 current = e;
-                replenish(1);
+                replenishFromDrain();
             }
             while (e.dispatched < e.channels.length) {
                 SinkChannel channel = e.channels[e.dispatched];
@@ -574,7 +678,9 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
                 deadLettered.increment();
             } else {
                 forwarded.increment();
-                latency.recordNanos(System.nanoTime() - e.receivedNanos);
+                if (e.receivedNanos != UNTIMED) {
+                    latency.recordNanos(System.nanoTime() - e.receivedNanos);
+                }
             }
             ack(e.delivery);
         } else {
@@ -786,8 +892,9 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
     public PipelineStats stats() {
         long buffered = buffer.size();
         long inFlight = Math.max(0, outstanding.get() - buffered);
-        return new PipelineStats(received.sum(), forwarded.sum(), filtered.sum(), dropped.sum(), failed.sum(),
-                retried.sum(), deadLettered.sum(), tapFailures.sum(), inFlight, buffered, latency.snapshot());
+        return new PipelineStats(received.get(), forwarded.sum() + forwardedInline.get(), filtered.sum(),
+                dropped.sum(), failed.sum(), retried.sum(), deadLettered.sum(), tapFailures.sum(), inFlight, buffered,
+                latency.snapshot());
     }
 
     @Override

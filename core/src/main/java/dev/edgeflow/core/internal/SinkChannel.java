@@ -27,6 +27,16 @@ final class SinkChannel {
         }
     }
 
+    /** True if a send may start; exact when called by the drain loop's owner, the only one to take permits. */
+    boolean hasRoom() {
+        return inFlight.get() < maxInFlight;
+    }
+
+    /** Takes a permit that {@link #hasRoom()} saw free, as the drain loop's owner. */
+    void acquireOwned() {
+        inFlight.incrementAndGet();
+    }
+
     void release() {
         inFlight.decrementAndGet();
     }
