@@ -525,4 +525,50 @@ class PipelineTest {
         assertThat(r.stats().retried()).isEqualTo(1);
         assertThat(source.acked()).isEqualTo(1);
     }
+
+    @Test
+    void takesSinksThatAnswerWithAMinimalCompletionStage() {
+        List<Message> got = new ArrayList<>();
+        Sink minimal = new Sink() {
+            @Override
+            public String name() {
+                return "minimal";
+            }
+
+            @Override
+            public CompletionStage<Void> send(Message message) {
+                got.add(message);
+                return CompletableFuture.completedStage(null);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        MemorySource source = MemorySource.of("src", readings(10));
+        PipelineStats stats = finished(started(Pipeline.from(source).to(minimal)));
+        assertThat(got).hasSize(10);
+        assertThat(stats.forwarded()).isEqualTo(10);
+        assertThat(source.acked()).isEqualTo(10);
+    }
+
+    @Test
+    void releasesItsRetryThreadWhenItStops() {
+        MemorySink sink = MemorySink.builder("down").failWith(m -> new IOException("down")).build();
+        MemorySource source = MemorySource.builder("src").maxDeliveries(1).build();
+        Pipeline p = Pipeline.from(source).name("retrying")
+                .retry(RetryPolicy.builder().baseDelay(Duration.ofMillis(1)).maxAttempts(1000).build())
+                .to(sink).start();
+        source.offer(Message.of("t", "x"));
+        await().atMost(5, SECONDS).until(() -> retryThreads() == 1);
+
+        p.stop(Duration.ofMillis(50));
+
+        await().atMost(5, SECONDS).until(() -> retryThreads() == 0);
+    }
+
+    private static long retryThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("edgeflow-retrying-retry") && t.isAlive()).count();
+    }
 }
