@@ -1,9 +1,9 @@
 package dev.edgeflow.benchmarks;
-
 import dev.edgeflow.core.Delivery;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Sink;
 import dev.edgeflow.core.TopicFilter;
+import dev.edgeflow.core.internal.LatencyRecorder;
 import io.reactivex.FlowableSubscriber;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -34,13 +34,13 @@ final class AckingSubscriber implements FlowableSubscriber<AckingSubscriber.Outg
 
     private final TopicFilter[] filters;
     private final Sink[] sinks;
-    private final LatencyHistogram latency;
+    private final LatencyRecorder latency;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private Subscription upstream;
     private int consumed;
 
     /** Sends to {@code sinks[i]} what {@code filters[i]} matches; records latency if {@code latency} is set. */
-    AckingSubscriber(TopicFilter[] filters, Sink[] sinks, LatencyHistogram latency) {
+    AckingSubscriber(TopicFilter[] filters, Sink[] sinks, LatencyRecorder latency) {
         this.filters = filters;
         this.sinks = sinks;
         this.latency = latency;

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,32 +34,18 @@ class PipelineStressIT {
         try {
             Set<String> delivered = ConcurrentHashMap.newKeySet();
             AtomicLong duplicates = new AtomicLong();
-            Sink flaky = new Sink() {
-                @Override
-                public String name() {
-                    return "flaky";
+            Sink flaky = TestSinks.of("flaky", message -> CompletableFuture.runAsync(() -> {
+                int roll = ThreadLocalRandom.current().nextInt(1000);
+                if (roll < 10) {
+                    throw new IllegalStateException(new IOException("transient failure"));
                 }
-
-                @Override
-                public CompletionStage<Void> send(Message message) {
-                    return CompletableFuture.runAsync(() -> {
-                        int roll = ThreadLocalRandom.current().nextInt(1000);
-                        if (roll < 10) {
-                            throw new IllegalStateException(new IOException("transient failure"));
-                        }
-                        if (roll == 10 && message.header("poison") != null) {
-                            throw new MessageRejectedException("poison message");
-                        }
-                        if (!delivered.add(message.id())) {
-                            duplicates.incrementAndGet();
-                        }
-                    }, executor);
+                if (roll == 10 && message.header("poison") != null) {
+                    throw new MessageRejectedException("poison message");
                 }
-
-                @Override
-                public void close() {
+                if (!delivered.add(message.id())) {
+                    duplicates.incrementAndGet();
                 }
-            };
+            }, executor));
             MemorySink dead = MemorySink.discarding("dead");
             MemorySource source = MemorySource.of("stress", IntStream.range(0, MESSAGES)
                     .mapToObj(i -> {

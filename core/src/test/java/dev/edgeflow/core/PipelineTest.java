@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
@@ -297,21 +296,9 @@ class PipelineTest {
 
     @Test
     void aSinkThatThrowsInsteadOfFailingItsStageIsHandled() {
-        Sink throwing = new Sink() {
-            @Override
-            public String name() {
-                return "throwing";
-            }
-
-            @Override
-            public CompletionStage<Void> send(Message message) {
-                throw new IllegalArgumentException("bad message");
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Sink throwing = TestSinks.of("throwing", message -> {
+            throw new IllegalArgumentException("bad message");
+        });
         MemorySink dead = MemorySink.create("dead", 10);
         PipelineStats stats = finished(started(Pipeline.from(MemorySource.of(Message.of("t", "x"))).to(throwing)
                 .deadLetter(dead)));
@@ -456,21 +443,7 @@ class PipelineTest {
         ExecutorService executor = Executors.newFixedThreadPool(3);
         try {
             AtomicInteger received = new AtomicInteger();
-            Sink async = new Sink() {
-                @Override
-                public String name() {
-                    return "async";
-                }
-
-                @Override
-                public CompletionStage<Void> send(Message message) {
-                    return CompletableFuture.runAsync(received::incrementAndGet, executor);
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            Sink async = TestSinks.of("async", message -> CompletableFuture.runAsync(received::incrementAndGet, executor));
             MemorySink second = MemorySink.discarding("second");
             MemorySource source = MemorySource.of("src", readings(100_000));
 
@@ -529,22 +502,10 @@ class PipelineTest {
     @Test
     void takesSinksThatAnswerWithAMinimalCompletionStage() {
         List<Message> got = new ArrayList<>();
-        Sink minimal = new Sink() {
-            @Override
-            public String name() {
-                return "minimal";
-            }
-
-            @Override
-            public CompletionStage<Void> send(Message message) {
-                got.add(message);
-                return CompletableFuture.completedStage(null);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Sink minimal = TestSinks.of("minimal", message -> {
+            got.add(message);
+            return CompletableFuture.completedStage(null);
+        });
         MemorySource source = MemorySource.of("src", readings(10));
         PipelineStats stats = finished(started(Pipeline.from(source).to(minimal)));
         assertThat(got).hasSize(10);

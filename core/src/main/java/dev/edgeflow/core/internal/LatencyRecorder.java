@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * eight buckets per power of two (within 12.5 %). Lock-free, bounded memory (about 2.5 KB),
  * recording is one array increment.
  */
-final class LatencyRecorder {
+public final class LatencyRecorder {
     private static final int LINEAR = 16;
     private static final int SUB_BITS = 3;
     private static final int SUB = 1 << SUB_BITS;
@@ -18,7 +18,12 @@ final class LatencyRecorder {
 
     private final AtomicLongArray counts = new AtomicLongArray(BUCKETS);
 
-    void recordNanos(long nanos) {
+    /**
+     * Records one latency.
+     *
+     * @param nanos the latency in nanoseconds; negative counts as zero
+     */
+    public void recordNanos(long nanos) {
         counts.getAndIncrement(index(Math.max(0, nanos / 1000)));
     }
 
@@ -44,7 +49,12 @@ final class LatencyRecorder {
         return (1L << exponent) + ((long) sub << (exponent - SUB_BITS));
     }
 
-    PipelineStats.Latency snapshot() {
+    /**
+     * Returns the percentiles of what was recorded so far.
+     *
+     * @return the snapshot
+     */
+    public PipelineStats.Latency snapshot() {
         long[] copy = new long[BUCKETS];
         long total = 0;
         int highest = -1;
