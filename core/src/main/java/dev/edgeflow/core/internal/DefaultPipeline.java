@@ -67,6 +67,8 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
     private final SinkChannel[] allTargets;
     /** onNext only (serial): which routes the message being routed matches. */
     private final boolean[] matched;
+    /** onNext only (serial): the last route {@link #match} found. */
+    private int lastMatch;
     private final List<SinkChannel> channels;
     private final SinkChannel deadLetter;
     private final EnvelopeBuffer buffer;
@@ -241,40 +243,32 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
                 return;
             }
         }
-        Envelope envelope;
         try {
-            if (routes.length == 1) {
-                Route r = routes[0];
-                if (r.matches(message.topic())) {
-                    Message target = rewrite(r, message);
-                    if (sendInline(delivery, r.channel(), target, receivedNanos)) {
-                        return;
-                    }
+            int matches = match(message.topic());
+            if (matches == 0) {
+                filtered.increment();
+                ack(delivery);
+                replenishFromStep();
+            } else if (matches == 1) {
+                Route r = routes[lastMatch];
+                Message target = rewrite(r, message);
+                if (!sendInline(delivery, r.channel(), target, receivedNanos)) {
                     push(new Envelope(delivery, r.channel().alone, target, null, receivedNanos, false));
-                    return;
                 }
-                envelope = null;
             } else {
-                envelope = route(delivery, message, receivedNanos);
+                push(fanOut(delivery, message, matches, receivedNanos));
             }
         } catch (RouteException e) {
             rejectInStep(delivery, message, e.route, e.getCause(), receivedNanos);
-            return;
         }
-        if (envelope == null) {
-            filtered.increment();
-            ack(delivery);
-            replenishFromStep();
-            return;
-        }
-        push(envelope);
     }
 
     /**
-     * The fast path for a message with one target: when nothing waits ahead of it and its sink
-     * has a free slot, send it here, and settle it here too if the sink completes at once. No
-     * envelope, no buffer, no counters of the slow path. Anything else (an asynchronous or failed
-     * send) hands over to the slow path's machinery as if the drain loop had dispatched it.
+     * The fast path for a message with one target (one route, or several of which one matched):
+     * when nothing waits ahead of it and its sink has a free slot, send it here, and settle it
+     * here too if the sink completes at once. No envelope, no buffer, no counters of the slow
+     * path. Anything else (an asynchronous or failed send) hands over to the slow path's
+     * machinery as if the drain loop had dispatched it.
      *
      * @return {@code false} if the message must go through the buffer instead
      */
@@ -357,27 +351,35 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         }
     }
 
-    /** Routes a message when there are several routes; one route takes the fast path in onNext. */
-    private Envelope route(Delivery delivery, Message message, long receivedNanos) throws RouteException {
-        String topic = message.topic();
-        // Each filter is matched once, and the common shapes (one match, or every route matching
-        // without rewrites) allocate no arrays per message.
+    /**
+     * Matches a topic against every route once, marking {@link #matched} and, for a single
+     * match, {@link #lastMatch}. onNext only.
+     *
+     * @return how many routes match
+     */
+    private int match(String topic) {
+        if (routes.length == 1) {
+            lastMatch = 0;
+            return routes[0].matches(topic) ? 1 : 0;
+        }
         boolean[] matched = this.matched;
         int matches = 0;
-        Route last = null;
         for (int i = 0; i < routes.length; i++) {
             matched[i] = routes[i].matches(topic);
             if (matched[i]) {
                 matches++;
-                last = routes[i];
+                lastMatch = i;
             }
         }
-        if (matches == 0) {
-            return null;
-        }
-        if (matches == 1) {
-            return new Envelope(delivery, last.channel().alone, rewrite(last, message), null, receivedNanos, false);
-        }
+        return matches;
+    }
+
+    /**
+     * Builds the envelope of a message that {@link #match} found several routes for. Messages
+     * matching every route without rewrites allocate no arrays.
+     */
+    private Envelope fanOut(Delivery delivery, Message message, int matches, long receivedNanos)
+            throws RouteException {
         SinkChannel[] targets = matches == routes.length ? allTargets : new SinkChannel[matches];
         Message[] perTarget = null;
         for (int i = 0, t = 0; i < routes.length; i++) {
