@@ -532,4 +532,44 @@ class PipelineTest {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().equals("edgeflow-retrying-retry") && t.isAlive()).count();
     }
+
+    @Test
+    void settlesAFanOutOnlyWhenItsSlowestTargetIsDone() {
+        MemorySink quick = MemorySink.create("quick", 10);
+        ControlledSink slow = new ControlledSink("slow");
+        MemorySink refusing = MemorySink.builder("refusing")
+                .failWith(m -> new MessageRejectedException("not for this sink")).build();
+        MemorySink dead = MemorySink.create("dead", 10);
+        MemorySource source = MemorySource.create("src", 10);
+        Pipeline p = started(Pipeline.from(source).to(quick).to(slow).to(refusing).deadLetter(dead));
+
+        source.offer(Message.of("t", "x"));
+        await().atMost(5, SECONDS).until(() -> slow.pending.size() == 1);
+
+        assertThat(quick.messages()).hasSize(1);
+        assertThat(dead.messages()).hasSize(1);
+        assertThat(source.acked()).isZero();
+        assertThat(p.stats().inFlight()).isEqualTo(1);
+
+        slow.confirmAll();
+        assertThat(source.acked()).isEqualTo(1);
+        assertThat(p.stats().deadLettered()).isEqualTo(1);
+        assertThat(p.stats().inFlight()).isZero();
+    }
+
+    @Test
+    void twoRoutesToOneSinkStillKeepItsCap() {
+        ControlledSink sink = new ControlledSink("shared");
+        MemorySource source = MemorySource.create("src", 100);
+        started(Pipeline.from(source).maxInFlight(sink, 1).to(sink).route("sensor/#", sink));
+
+        readings(5).forEach(source::offer);
+        await().atMost(10, SECONDS).pollInterval(Duration.ofMillis(1)).until(() -> {
+            sink.confirmAll();
+            return source.acked() == 5;
+        });
+
+        assertThat(sink.sent).hasSize(10);
+        assertThat(sink.maxConcurrent.get()).isEqualTo(1);
+    }
 }

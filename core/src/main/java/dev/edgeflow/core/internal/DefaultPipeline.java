@@ -256,7 +256,10 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
                     push(new Envelope(delivery, r.channel().alone, target, null, receivedNanos, false));
                 }
             } else {
-                push(fanOut(delivery, message, matches, receivedNanos));
+                Envelope envelope = fanOut(delivery, message, matches, receivedNanos);
+                if (!sendInlineToAll(envelope)) {
+                    push(envelope);
+                }
             }
         } catch (RouteException e) {
             rejectInStep(delivery, message, e.route, e.getCause(), receivedNanos);
@@ -581,6 +584,85 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
             }
         }
         stage.whenComplete(new SendCallback(e, target, attempt));
+    }
+
+    /**
+     * The fast path for a message with several targets, on the same terms as
+     * {@link #sendInline}: sends to every target from here, and acks from here when every sink
+     * completed at once. A target that does not complete at once takes its permit and finishes
+     * through the normal callbacks; the envelope then settles when the last target is done.
+     *
+     * @return {@code false} if the envelope must go through the buffer instead
+     */
+    private boolean sendInlineToAll(Envelope e) {
+        if (abandon || !wip.compareAndSet(0, 1)) {
+            return false;
+        }
+        SinkChannel[] targets = e.channels;
+        boolean room = current == null && buffer.size() == 0;
+        for (int i = 0; room && i < targets.length; i++) {
+            // Two routes to one sink send twice: room for all of them, so the cap holds even if
+            // every one of them turns out asynchronous.
+            room = targets[i].hasRoom(targets.length);
+        }
+        if (!room) {
+            leaveDrain();
+            return false;
+        }
+        e.dispatched = targets.length;
+        boolean handedOver = false;
+        int confirmedAtOnce = 0;
+        for (int i = 0; i < targets.length; i++) {
+            CompletionStage<Void> stage = null;
+            Throwable failure = null;
+            try {
+                stage = targets[i].sink.send(e.message(i));
+                if (stage == null) {
+                    throw new NullPointerException("sink " + targets[i].sink.name() + " returned null from send");
+                }
+            } catch (Exception ex) {
+                failure = ex;
+            }
+            if (failure == null && stage.getClass() == CompletableFuture.class) {
+                CompletableFuture<Void> future = (CompletableFuture<Void>) stage;
+                if (future.isDone()) {
+                    if (!future.isCompletedExceptionally()) {
+                        if (!handedOver) {
+                            confirmedAtOnce++;
+                        } else if (e.targetDone()) {
+                            settle(e);
+                        }
+                        continue;
+                    }
+                    failure = failureOf(future);
+                }
+            }
+            if (!handedOver) {
+                // From here on the envelope is outstanding like any other; the targets already
+                // confirmed count as done (the pending count cannot reach zero: this one is open).
+                handedOver = true;
+                outstanding.incrementAndGet();
+                for (int done = 0; done < confirmedAtOnce; done++) {
+                    e.targetDone();
+                }
+            }
+            targets[i].acquireOwned();
+            if (failure != null) {
+                onResult(e, i, 1, failure);
+            } else {
+                stage.whenComplete(new SendCallback(e, i, 1));
+            }
+        }
+        if (!handedOver) {
+            forwardedInline.increment();
+            if (e.receivedNanos != UNTIMED) {
+                latency.recordNanos(System.nanoTime() - e.receivedNanos);
+            }
+            ack(e.delivery);
+        }
+        replenishFromDrain();
+        leaveDrain();
+        return true;
     }
 
     private static Throwable failureOf(CompletableFuture<Void> future) {

@@ -32,6 +32,11 @@ final class SinkChannel {
         return inFlight.get() < maxInFlight;
     }
 
+    /** True if {@code sends} sends may start; exact for the drain loop's owner, as {@link #hasRoom()}. */
+    boolean hasRoom(int sends) {
+        return inFlight.get() + sends <= maxInFlight;
+    }
+
     /** Takes a permit that {@link #hasRoom()} saw free, as the drain loop's owner. */
     void acquireOwned() {
         inFlight.incrementAndGet();
