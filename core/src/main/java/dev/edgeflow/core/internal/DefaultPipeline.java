@@ -58,6 +58,10 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
     /** Every eighth delivery is timed for the latency percentiles. */
     static final int LATENCY_SAMPLE_MASK = 7;
     private static final long UNTIMED = Long.MIN_VALUE;
+    /** What {@link #outcomeSoFar} answers for a send that has not completed; never thrown. */
+    private static final Throwable NOT_YET = new Throwable("send not completed yet", null, false, false) {
+        private static final long serialVersionUID = 1L;
+    };
 
     private final String name;
     private final Source source;
@@ -285,42 +289,23 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
             leaveDrain();
             return false;
         }
-        CompletionStage<Void> stage = null;
-        Throwable failure = null;
-        try {
-            stage = channel.sink.send(message);
-            if (stage == null) {
-                throw new NullPointerException("sink " + channel.sink.name() + " returned null from send");
-            }
-        } catch (Exception ex) {
-            failure = ex;
-        }
-        // Only a plain CompletableFuture: its minimal-stage subclass throws from isDone().
-        if (stage != null && stage.getClass() == CompletableFuture.class) {
-            CompletableFuture<Void> future = (CompletableFuture<Void>) stage;
-            if (future.isDone()) {
-                if (!future.isCompletedExceptionally()) {
-                    forwardedInline.increment();
-                    if (receivedNanos != UNTIMED) {
-                        latency.recordNanos(System.nanoTime() - receivedNanos);
-                    }
-                    ack(delivery);
-                    replenishFromDrain();
-                    leaveDrain();
-                    return true;
-                }
-                failure = failureOf(future);
-            }
+        CompletionStage<Void> stage = callSink(channel, message);
+        Throwable outcome = outcomeSoFar(stage);
+        if (outcome == null) {
+            settleInline(delivery, receivedNanos);
+            replenishFromDrain();
+            leaveDrain();
+            return true;
         }
         channel.acquireOwned();
         Envelope e = new Envelope(delivery, channel.alone, message, null, receivedNanos, false);
         e.dispatched = 1;
         outstanding.incrementAndGet();
         replenishFromDrain();
-        if (failure != null) {
-            onResult(e, 0, 1, failure);
-        } else {
+        if (outcome == NOT_YET) {
             stage.whenComplete(new SendCallback(e, 0, 1));
+        } else {
+            onResult(e, 0, 1, outcome);
         }
         leaveDrain();
         return true;
@@ -565,25 +550,52 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
     }
 
     private void send(Envelope e, int target, int attempt) {
-        CompletionStage<Void> stage;
-        try {
-            stage = e.channels[target].sink.send(e.message(target));
-            if (stage == null) {
-                throw new NullPointerException("sink " + e.channels[target].sink.name() + " returned null from send");
-            }
-        } catch (Exception ex) {
-            onResult(e, target, attempt, ex);
-            return;
+        CompletionStage<Void> stage = callSink(e.channels[target], e.message(target));
+        Throwable outcome = outcomeSoFar(stage);
+        if (outcome == NOT_YET) {
+            stage.whenComplete(new SendCallback(e, target, attempt));
+        } else {
+            onResult(e, target, attempt, outcome);
         }
+    }
+
+    /** Calls a sink; a throw or a null answer becomes a failed stage, so callers see one shape. */
+    private static CompletionStage<Void> callSink(SinkChannel channel, Message message) {
+        try {
+            CompletionStage<Void> stage = channel.sink.send(message);
+            return stage != null ? stage : CompletableFuture.failedFuture(
+                    new NullPointerException("sink " + channel.sink.name() + " returned null from send"));
+        } catch (Exception ex) {
+            return CompletableFuture.failedFuture(ex);
+        }
+    }
+
+    /**
+     * Returns {@code null} if a send already succeeded, its failure if it already failed, and
+     * {@link #NOT_YET} if it has not completed (or cannot tell without a callback).
+     */
+    private static Throwable outcomeSoFar(CompletionStage<Void> stage) {
         // Only a plain CompletableFuture: its minimal-stage subclass throws from isDone().
         if (stage.getClass() == CompletableFuture.class) {
             CompletableFuture<Void> future = (CompletableFuture<Void>) stage;
             if (future.isDone()) {
-                onResult(e, target, attempt, future.isCompletedExceptionally() ? failureOf(future) : null);
-                return;
+                return future.isCompletedExceptionally() ? failureOf(future) : null;
             }
         }
-        stage.whenComplete(new SendCallback(e, target, attempt));
+        return NOT_YET;
+    }
+
+    /** Settles on the fast path a delivery whose every send succeeded at once. */
+    private void settleInline(Delivery delivery, long receivedNanos) {
+        forwardedInline.increment();
+        recordLatency(receivedNanos);
+        ack(delivery);
+    }
+
+    private void recordLatency(long receivedNanos) {
+        if (receivedNanos != UNTIMED) {
+            latency.recordNanos(System.nanoTime() - receivedNanos);
+        }
     }
 
     /**
@@ -613,29 +625,15 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         boolean handedOver = false;
         int confirmedAtOnce = 0;
         for (int i = 0; i < targets.length; i++) {
-            CompletionStage<Void> stage = null;
-            Throwable failure = null;
-            try {
-                stage = targets[i].sink.send(e.message(i));
-                if (stage == null) {
-                    throw new NullPointerException("sink " + targets[i].sink.name() + " returned null from send");
+            CompletionStage<Void> stage = callSink(targets[i], e.message(i));
+            Throwable outcome = outcomeSoFar(stage);
+            if (outcome == null) {
+                if (!handedOver) {
+                    confirmedAtOnce++;
+                } else if (e.targetDone()) {
+                    settle(e);
                 }
-            } catch (Exception ex) {
-                failure = ex;
-            }
-            if (failure == null && stage.getClass() == CompletableFuture.class) {
-                CompletableFuture<Void> future = (CompletableFuture<Void>) stage;
-                if (future.isDone()) {
-                    if (!future.isCompletedExceptionally()) {
-                        if (!handedOver) {
-                            confirmedAtOnce++;
-                        } else if (e.targetDone()) {
-                            settle(e);
-                        }
-                        continue;
-                    }
-                    failure = failureOf(future);
-                }
+                continue;
             }
             if (!handedOver) {
                 // From here on the envelope is outstanding like any other; the targets already
@@ -647,18 +645,14 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
                 }
             }
             targets[i].acquireOwned();
-            if (failure != null) {
-                onResult(e, i, 1, failure);
-            } else {
+            if (outcome == NOT_YET) {
                 stage.whenComplete(new SendCallback(e, i, 1));
+            } else {
+                onResult(e, i, 1, outcome);
             }
         }
         if (!handedOver) {
-            forwardedInline.increment();
-            if (e.receivedNanos != UNTIMED) {
-                latency.recordNanos(System.nanoTime() - e.receivedNanos);
-            }
-            ack(e.delivery);
+            settleInline(e.delivery, e.receivedNanos);
         }
         replenishFromDrain();
         leaveDrain();
@@ -762,9 +756,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
                 deadLettered.increment();
             } else {
                 forwarded.increment();
-                if (e.receivedNanos != UNTIMED) {
-                    latency.recordNanos(System.nanoTime() - e.receivedNanos);
-                }
+                recordLatency(e.receivedNanos);
             }
             ack(e.delivery);
         } else {
