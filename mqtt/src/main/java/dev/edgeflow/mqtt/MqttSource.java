@@ -1,0 +1,589 @@
+package dev.edgeflow.mqtt;
+
+import dev.edgeflow.core.Delivery;
+import dev.edgeflow.core.Message;
+import dev.edgeflow.core.Qos;
+import dev.edgeflow.core.Source;
+import dev.edgeflow.core.TopicFilter;
+import dev.edgeflow.core.internal.RateLimitedLog;
+import io.reactivex.FlowableSubscriber;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.reactivestreams.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Subscribes to topic filters on an MQTT broker and emits what arrives as deliveries, at least
+ * once.
+ *
+ * <p>Acknowledgement is manual: the PUBACK (QoS 1) or PUBREC (QoS 2) goes to the broker only
+ * when the pipeline acks the delivery, that is once every sink has confirmed. Demand is the
+ * backpressure: the source takes from the client only what the pipeline requested, the client
+ * holds at most {@linkplain Builder#receiveMaximum(int) receive maximum} unacknowledged QoS 1/2
+ * messages, and the broker stops sending when that window is full. QoS 0 messages have no
+ * window: while the pipeline is slow the client keeps the newest receive-maximum of them and
+ * drops older ones (logged by the client), as QoS 0 allows.
+ *
+ * <p>A nacked QoS 1/2 delivery on a persistent session is redelivered: the source reconnects
+ * and the broker sends every message that was not acknowledged again, so
+ * {@link #redeliversOnNack()} is {@code true} then. Deliveries that were in flight at that
+ * moment may arrive twice. On a clean session, or at QoS 0, a nacked delivery is released to the
+ * broker, logged and counted in {@link #nackedCount()}: MQTT has no other way to refuse it.
+ *
+ * <p>The publish flow is registered before the client connects, so messages the broker queued
+ * for a persistent session while the source was away are delivered too, not acknowledged and
+ * lost (HiveMQ MQTT Client issue 254).
+ *
+ * <pre>{@code
+ * MqttSource source = MqttSource.builder()
+ *         .connection(MqttConnection.builder().serverUri("mqtt://localhost:1883").clientId("bridge-in").build())
+ *         .subscribe("sensor/#")
+ *         .subscribe("device/+/status")
+ *         .build();
+ * }</pre>
+ *
+ * @since 0.1.0
+ */
+public final class MqttSource implements Source {
+    private static final Logger LOG = LoggerFactory.getLogger(MqttSource.class);
+    /** The receive maximum used unless set. */
+    public static final int DEFAULT_RECEIVE_MAXIMUM = 256;
+
+    private final MqttConnection connection;
+    private final Map<String, Qos> subscriptions;
+    private final int receiveMaximum;
+    private final String name;
+    private final boolean resumable;
+    private final AtomicBoolean subscribed = new AtomicBoolean();
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final LongAdder received = new LongAdder();
+    private final LongAdder acknowledged = new LongAdder();
+    private final LongAdder nacked = new LongAdder();
+    private final LongAdder reconnectsForRedelivery = new LongAdder();
+    private final RateLimitedLog lossLog = new RateLimitedLog(LOG, 10);
+    private volatile boolean closed;
+    private volatile Bridge bridge;
+
+    private MqttSource(Builder b) {
+        this.connection = b.connection;
+        this.subscriptions = Map.copyOf(b.subscriptions);
+        this.receiveMaximum = b.receiveMaximum;
+        this.name = b.name != null ? b.name : "mqtt-source[" + connection.serverUri() + " " + b.subscriptions.keySet() + "]";
+        boolean anyAtLeastOnce = b.subscriptions.values().stream().anyMatch(q -> q != Qos.AT_MOST_ONCE);
+        this.resumable = anyAtLeastOnce && !connection.cleanStart()
+                && (connection.version() == MqttVersion.MQTT_3_1_1 || !connection.sessionExpiry().isZero());
+    }
+
+    /**
+     * Starts a source: QoS 1, receive maximum {@value #DEFAULT_RECEIVE_MAXIMUM}.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Tells whether a nacked delivery comes back: on a persistent session with QoS 1 or 2.
+     *
+     * @return {@code true} if nacks lead to redelivery
+     */
+    @Override
+    public boolean redeliversOnNack() {
+        return resumable;
+    }
+
+    /**
+     * Returns the connection settings.
+     *
+     * @return the settings
+     */
+    public MqttConnection connection() {
+        return connection;
+    }
+
+    /**
+     * Returns the subscriptions: topic filter to QoS.
+     *
+     * @return an unmodifiable map
+     */
+    public Map<String, Qos> subscriptions() {
+        return subscriptions;
+    }
+
+    /**
+     * Completes once the source is connected and the broker has granted every subscription; fails
+     * with an {@link MqttConnectionException} if that cannot happen (refused credentials, a TLS
+     * failure, a refused subscription, or any failure with reconnect off). While the broker is
+     * unreachable and reconnect is on, it waits.
+     *
+     * @return the stage; it does not complete before a subscriber has subscribed
+     */
+    public CompletionStage<Void> ready() {
+        return ready.copy();
+    }
+
+    /**
+     * Waits until {@link #ready()} completes.
+     *
+     * @param timeout how long to wait
+     * @throws MqttConnectionException if connecting or subscribing failed, or did not finish in
+     *     time (the message says which)
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void awaitReady(Duration timeout) throws InterruptedException {
+        try {
+            ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = ClientSession.unwrap(e);
+            throw cause instanceof MqttConnectionException ? (MqttConnectionException) cause
+                    : ConnectionErrors.describe(connection, cause);
+        } catch (TimeoutException e) {
+            throw new MqttConnectionException(connection.serverUri(), name + " is not connected and subscribed after "
+                    + timeout.toMillis() + " ms" + (subscribed.get() ? "" : ": nothing has subscribed to the source yet"),
+                    false, e);
+        }
+    }
+
+    /**
+     * Returns how many messages arrived from the broker.
+     *
+     * @return the count
+     */
+    public long receivedCount() {
+        return received.sum();
+    }
+
+    /**
+     * Returns how many deliveries were acknowledged to the client (for QoS 1 and 2, a PUBACK or
+     * PUBREC to the broker unless the connection changed in between).
+     *
+     * @return the count
+     */
+    public long acknowledgedCount() {
+        return acknowledged.sum();
+    }
+
+    /**
+     * Returns how many deliveries the pipeline nacked.
+     *
+     * @return the count
+     */
+    public long nackedCount() {
+        return nacked.sum();
+    }
+
+    /**
+     * Tells whether the client is connected now.
+     *
+     * @return {@code true} if connected
+     */
+    public boolean isConnected() {
+        Bridge b = bridge;
+        return b != null && b.session.isConnected();
+    }
+
+    /**
+     * Subscribes the one subscriber this source accepts; connecting to the broker starts here.
+     * A second subscriber gets {@code onError(IllegalStateException)}. A subscriber after
+     * {@link #close()} is completed at once. Never blocks.
+     *
+     * @param subscriber the subscriber
+     */
+    @Override
+    public void subscribe(Flow.Subscriber<? super Delivery> subscriber) {
+        Objects.requireNonNull(subscriber, "subscriber");
+        if (!subscribed.compareAndSet(false, true)) {
+            subscriber.onSubscribe(NoSubscription.INSTANCE);
+            subscriber.onError(new IllegalStateException(name + " accepts one subscriber and already has one"));
+            return;
+        }
+        if (closed) {
+            subscriber.onSubscribe(NoSubscription.INSTANCE);
+            subscriber.onComplete();
+            return;
+        }
+        Bridge b = new Bridge(subscriber);
+        bridge = b;
+        // The flow is registered before CONNECT goes out: queued session messages must find it.
+        b.session.publishes().subscribe(b);
+        b.session.connect()
+                .thenCompose(ignored -> b.session.subscribe(subscriptions))
+                .whenComplete((ignored, failure) -> {
+                    if (failure == null) {
+                        LOG.info("{}: connected as {} and subscribed", name, connection.clientId());
+                        ready.complete(null);
+                    } else {
+                        MqttConnectionException problem = ConnectionErrors.describe(connection,
+                                ClientSession.unwrap(failure));
+                        b.fail(problem);
+                    }
+                });
+    }
+
+    /**
+     * Unsubscribes from the client, disconnects (keeping a persistent session on the broker, so
+     * unacknowledged messages come again next time) and completes the subscriber. Idempotent;
+     * waits up to five seconds for the DISCONNECT to go out.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Bridge b = bridge;
+        if (b == null) {
+            ready.completeExceptionally(new MqttConnectionException(connection.serverUri(), name + " was closed",
+                    false, null));
+            return;
+        }
+        b.cancelUpstream();
+        b.complete();
+        try {
+            b.session.close().get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("{}: disconnect did not finish cleanly: {}", name, e.toString());
+        }
+        ready.completeExceptionally(new MqttConnectionException(connection.serverUri(), name + " was closed",
+                false, null));
+    }
+
+    @Override
+    public String toString() {
+        return "MqttSource[" + name + ", " + connection + "]";
+    }
+
+    /** Between the client's flowable and the one subscriber. */
+    private final class Bridge implements FlowableSubscriber<ClientSession.Incoming>, Flow.Subscription,
+            ClientSession.Listener {
+        final ClientSession session;
+        private final Flow.Subscriber<? super Delivery> downstream;
+        private final Object emitLock = new Object();
+        private final List<Runnable> pendingRedelivery = new ArrayList<>();
+        private volatile Subscription upstream;
+        private boolean terminated;
+        private boolean redeliveryScheduled;
+
+        Bridge(Flow.Subscriber<? super Delivery> downstream) {
+            this.downstream = downstream;
+            this.session = ClientSession.create(connection, receiveMaximum, this);
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            upstream = s;
+            downstream.onSubscribe(this);
+        }
+
+        @Override
+        public void onNext(ClientSession.Incoming in) {
+            received.increment();
+            Message.Builder mb = Message.builder(in.topic).payload(in.payload).qos(in.qos);
+            if (!in.properties.isEmpty()) {
+                mb.headers(in.properties);
+            }
+            if (in.retain) {
+                mb.header(MqttHeaders.RETAIN, "true");
+            }
+            Delivery delivery = Delivery.of(mb.build(), new Settle(in));
+            synchronized (emitLock) {
+                if (terminated) {
+                    return; // not acknowledged: a persistent session gets it again
+                }
+                downstream.onNext(delivery);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            fail(ConnectionErrors.describe(connection, t));
+        }
+
+        @Override
+        public void onComplete() {
+            complete();
+        }
+
+        @Override
+        public void request(long n) {
+            if (n <= 0) {
+                cancelUpstream();
+                fail(new IllegalArgumentException(name + ": request(" + n
+                        + ") is not allowed, requests must be positive (Reactive Streams rule 3.9)"));
+                return;
+            }
+            upstream.request(n);
+        }
+
+        @Override
+        public void cancel() {
+            cancelUpstream();
+            synchronized (emitLock) {
+                terminated = true;
+            }
+        }
+
+        void cancelUpstream() {
+            Subscription s = upstream;
+            if (s != null) {
+                s.cancel();
+            }
+        }
+
+        void fail(Throwable problem) {
+            synchronized (emitLock) {
+                if (terminated) {
+                    return;
+                }
+                terminated = true;
+                downstream.onError(problem);
+            }
+            cancelUpstream();
+            ready.completeExceptionally(problem);
+            if (!closed) {
+                LOG.error("{} failed: {}", name, problem.getMessage());
+                session.close();
+            }
+        }
+
+        void complete() {
+            synchronized (emitLock) {
+                if (terminated) {
+                    return;
+                }
+                terminated = true;
+                downstream.onComplete();
+            }
+        }
+
+        @Override
+        public void connected() {
+            LOG.debug("{}: connected", name);
+            List<Runnable> release;
+            synchronized (pendingRedelivery) {
+                redeliveryScheduled = false;
+                release = List.copyOf(pendingRedelivery);
+                pendingRedelivery.clear();
+            }
+            // These belong to the previous connection, so no PUBACK goes out for them; releasing
+            // them only unblocks the client's in-order acknowledgement queue.
+            release.forEach(Runnable::run);
+        }
+
+        @Override
+        public void disconnected(MqttConnectionException problem, boolean reconnecting) {
+            if (!reconnecting && !closed) {
+                fail(problem);
+            }
+        }
+
+        void redeliver(Runnable acknowledge) {
+            boolean start;
+            synchronized (pendingRedelivery) {
+                pendingRedelivery.add(acknowledge);
+                start = !redeliveryScheduled;
+                redeliveryScheduled = true;
+            }
+            if (start && !closed) {
+                reconnectsForRedelivery.increment();
+                LOG.info("{}: a delivery was nacked; reconnecting so that the broker sends every unacknowledged "
+                        + "message again (some may arrive twice)", name);
+                session.reconnectNow();
+            }
+        }
+    }
+
+    /** Settles one delivery towards the broker. */
+    private final class Settle implements Delivery.Acknowledger {
+        private final ClientSession.Incoming in;
+
+        Settle(ClientSession.Incoming in) {
+            this.in = in;
+        }
+
+        @Override
+        public void ack(Delivery delivery) {
+            acknowledged.increment();
+            in.acknowledge.run();
+        }
+
+        @Override
+        public void nack(Delivery delivery, Throwable cause) {
+            nacked.increment();
+            Bridge b = bridge;
+            if (resumable && in.qos != Qos.AT_MOST_ONCE && b != null && !closed) {
+                b.redeliver(in.acknowledge);
+                return;
+            }
+            if (!closed) {
+                lossLog.warn("{}: message on '{}' was nacked ({}) and cannot be redelivered "
+                        + "(QoS 0 or a clean session); released to the broker", name, in.topic, String.valueOf(cause));
+            }
+            in.acknowledge.run();
+        }
+    }
+
+    private enum NoSubscription implements Flow.Subscription {
+        INSTANCE;
+
+        @Override
+        public void request(long n) {
+        }
+
+        @Override
+        public void cancel() {
+        }
+    }
+
+    /**
+     * Builds an {@link MqttSource}. Not thread-safe.
+     *
+     * @since 0.1.0
+     */
+    public static final class Builder {
+        private MqttConnection connection;
+        private final Map<String, Qos> subscriptions = new LinkedHashMap<>();
+        private Qos qos = Qos.AT_LEAST_ONCE;
+        private int receiveMaximum = DEFAULT_RECEIVE_MAXIMUM;
+        private String name;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets where and how to connect.
+         *
+         * @param connection the connection settings
+         * @return this builder
+         */
+        public Builder connection(MqttConnection connection) {
+            this.connection = Objects.requireNonNull(connection, "connection");
+            return this;
+        }
+
+        /**
+         * Connects to a broker given as a URI, every other connection setting at its default;
+         * short for {@code connection(MqttConnection.of(serverUri))}.
+         *
+         * @param serverUri {@code mqtt://host:port} or {@code mqtts://host:port}
+         * @return this builder
+         */
+        public Builder serverUri(String serverUri) {
+            return connection(MqttConnection.of(serverUri));
+        }
+
+        /**
+         * Subscribes to a topic filter at the {@linkplain #qos(Qos) default QoS}. Wildcards
+         * {@code +} and {@code #} and shared subscriptions {@code $share/group/filter} are
+         * allowed.
+         *
+         * @param topicFilter the filter
+         * @return this builder
+         * @throws IllegalArgumentException if the filter is not a valid MQTT topic filter
+         */
+        public Builder subscribe(String topicFilter) {
+            return subscribe(topicFilter, null);
+        }
+
+        /**
+         * Subscribes to a topic filter at a QoS of its own.
+         *
+         * @param topicFilter the filter
+         * @param qos the maximum QoS the broker delivers with on this filter
+         * @return this builder
+         * @throws IllegalArgumentException if the filter is not a valid MQTT topic filter
+         */
+        public Builder subscribe(String topicFilter, Qos qos) {
+            Objects.requireNonNull(topicFilter, "topicFilter");
+            String plain = topicFilter;
+            if (topicFilter.startsWith("$share/")) {
+                int slash = topicFilter.indexOf('/', "$share/".length());
+                if (slash < 0 || slash == "$share/".length() || slash == topicFilter.length() - 1) {
+                    throw new IllegalArgumentException("shared subscription '" + topicFilter
+                            + "' must read $share/<group>/<filter>, as in $share/bridges/sensor/#");
+                }
+                plain = topicFilter.substring(slash + 1);
+            }
+            TopicFilter.of(plain); // validates, with a message that names the filter
+            subscriptions.put(topicFilter, qos);
+            return this;
+        }
+
+        /**
+         * Sets the QoS of filters subscribed without one.
+         *
+         * @param qos default {@link Qos#AT_LEAST_ONCE}
+         * @return this builder
+         */
+        public Builder qos(Qos qos) {
+            this.qos = Objects.requireNonNull(qos, "qos");
+            return this;
+        }
+
+        /**
+         * Sets how many unacknowledged QoS 1/2 messages the broker may send before it waits
+         * (MQTT 5 receive maximum; with MQTT 3.1.1 the broker's own in-flight limit applies).
+         *
+         * @param receiveMaximum 1 to 65535; default {@value #DEFAULT_RECEIVE_MAXIMUM}
+         * @return this builder
+         */
+        public Builder receiveMaximum(int receiveMaximum) {
+            if (receiveMaximum < 1 || receiveMaximum > 65535) {
+                throw new IllegalArgumentException("receiveMaximum must be 1 to 65535, was " + receiveMaximum);
+            }
+            this.receiveMaximum = receiveMaximum;
+            return this;
+        }
+
+        /**
+         * Names the source in logs and stats.
+         *
+         * @param name the name; default from the broker and filters
+         * @return this builder
+         */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Returns the source; it connects when a subscriber subscribes.
+         *
+         * @return the source
+         * @throws IllegalArgumentException if no connection or no topic filter was given
+         */
+        public MqttSource build() {
+            if (connection == null) {
+                throw new IllegalArgumentException("MqttSource needs a broker: set connection(...) or "
+                        + "serverUri(\"mqtt://host:1883\")");
+            }
+            if (subscriptions.isEmpty()) {
+                throw new IllegalArgumentException("MqttSource needs at least one topic filter: "
+                        + "subscribe(\"sensor/#\")");
+            }
+            subscriptions.replaceAll((f, q) -> q == null ? qos : q);
+            return new MqttSource(this);
+        }
+    }
+}
