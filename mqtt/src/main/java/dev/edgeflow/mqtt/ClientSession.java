@@ -18,6 +18,8 @@ import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCo
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5RxClient;
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperties;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserPropertiesBuilder;
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperty;
 import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuth;
@@ -172,6 +174,12 @@ abstract class ClientSession {
             return;
         }
         MqttConnectionException problem = ConnectionErrors.describe(connection, context.getCause());
+        if (context.getSource() == MqttDisconnectSource.CLIENT && isReceiveMaximumExceeded(context.getCause())) {
+            // The broker broke MQTT 5 flow control; retrying the same way repeats it.
+            context.getReconnector().reconnect(false);
+            listener.disconnected(new ReceiveMaximumViolation(connection, context.getCause()), false);
+            return;
+        }
         boolean reconnect = connection.reconnect() && !problem.isPermanent();
         if (reconnect) {
             int attempts = context.getReconnector().getAttempts();
@@ -182,6 +190,28 @@ abstract class ClientSession {
             context.getReconnector().reconnect(false);
         }
         listener.disconnected(problem, reconnect);
+    }
+
+    private static boolean isReceiveMaximumExceeded(Throwable cause) {
+        return cause instanceof Mqtt5DisconnectException
+                && ((Mqtt5DisconnectException) cause).getMqttMessage().getReasonCode()
+                        == Mqtt5DisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED;
+    }
+
+    /**
+     * The broker sent more unacknowledged QoS 1/2 messages than the receive maximum the client
+     * announced, and the client disconnected. Mosquitto 2.0 does this over MQTT 5 once
+     * acknowledgements flow.
+     */
+    static final class ReceiveMaximumViolation extends MqttConnectionException {
+        private static final long serialVersionUID = 1L;
+
+        ReceiveMaximumViolation(MqttConnection c, Throwable cause) {
+            super(c.serverUri(), "MQTT broker " + c.serverUri() + " sent client id " + c.clientId()
+                    + " more unacknowledged QoS 1/2 messages than the receive maximum it announced over MQTT 5 "
+                    + "(Mosquitto 2.0 does this once acknowledgements flow), so the client disconnected; "
+                    + "connect to this broker with version(MqttVersion.MQTT_3_1_1)", true, cause);
+        }
     }
 
     final long backoffMillis(int attempts) {

@@ -39,10 +39,13 @@ final class ConnectionErrors {
         }
         if (failure instanceof Mqtt5DisconnectException) {
             var reason = ((Mqtt5DisconnectException) failure).getMqttMessage().getReasonCode();
-            String hint = reason.name().equals("SESSION_TAKEN_OVER")
+            // Another live client with our id: reconnecting would only take the session back and
+            // forth between the two, so this needs a fix, not a retry.
+            boolean takenOver = reason.name().equals("SESSION_TAKEN_OVER");
+            String hint = takenOver
                     ? ": another client connected with the same client id; give every client its own id" : "";
             return new MqttConnectionException(broker, who + " disconnected the client: " + reason
-                    + String.format(Locale.ROOT, " (0x%02X)", reason.getCode()) + hint, false, failure);
+                    + String.format(Locale.ROOT, " (0x%02X)", reason.getCode()) + hint, takenOver, failure);
         }
         Throwable tls = find(failure, SSLException.class);
         if (tls != null) {

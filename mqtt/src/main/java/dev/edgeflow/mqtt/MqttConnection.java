@@ -82,6 +82,27 @@ public final class MqttConnection {
         this.connectTimeout = b.connectTimeout;
     }
 
+    /** A copy that speaks another protocol version, for a source that must fall back. */
+    MqttConnection withVersion(MqttVersion otherVersion) {
+        Builder b = new Builder();
+        b.host = host;
+        b.port = port;
+        b.tls = tls;
+        b.clientId = clientId;
+        b.username = username;
+        b.password = password;
+        b.version = otherVersion;
+        b.keepAlive = keepAlive;
+        b.reconnect = reconnect;
+        b.reconnectInitialDelay = reconnectInitialDelay;
+        b.reconnectMaxDelay = reconnectMaxDelay;
+        b.cleanStart = cleanStart;
+        b.sessionExpiry = sessionExpiry;
+        b.connectTimeout = connectTimeout;
+        MqttConnection copy = new MqttConnection(b);
+        return copy;
+    }
+
     /**
      * Starts a connection: no broker yet, MQTT 5, keep-alive 30 s, reconnect with backoff from
      * 1 s to 2 min, connect timeout 10 s.

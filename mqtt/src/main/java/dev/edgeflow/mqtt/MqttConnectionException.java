@@ -10,7 +10,9 @@ package dev.edgeflow.mqtt;
 public class MqttConnectionException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The broker, as {@code mqtt://host:port}. */
     private final String serverUri;
+    /** Whether retrying without a change cannot succeed. */
     private final boolean permanent;
 
     /**

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -65,12 +66,15 @@ public final class MqttSink implements Sink {
     private final ClientSession session;
     private final CompletableFuture<Void> connected;
     private final Object lock = new Object();
-    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-    private final Set<CompletableFuture<Void>> outstanding = ConcurrentHashMap.newKeySet();
+    private final ArrayDeque<Send> queue = new ArrayDeque<>();
+    private final ArrayDeque<Send> ready = new ArrayDeque<>();
+    private final Set<Send> outstanding = ConcurrentHashMap.newKeySet();
+    private final List<FlushWaiter> flushWaiters = new CopyOnWriteArrayList<>();
     private final AtomicInteger drainWip = new AtomicInteger();
     private final LongAdder published = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private int inFlight;
+    private boolean up;
     private volatile boolean closed;
     private volatile MqttConnectionException fatal;
 
@@ -98,9 +102,11 @@ public final class MqttSink implements Sink {
         this.connected = session.connect().whenComplete((v, failure) -> {
             if (failure == null) {
                 LOG.info("{}: connected as {}", name, connection.clientId());
+                onConnected();
             } else {
                 fatal = ConnectionErrors.describe(connection, ClientSession.unwrap(failure));
                 LOG.error("{}: {}", name, fatal.getMessage());
+                onConnectFailed(fatal);
             }
         });
     }
@@ -222,14 +228,13 @@ public final class MqttSink implements Sink {
             result.completeExceptionally(problem);
             return result;
         }
-        boolean startNow;
+        Send send = new Send(message, result);
         synchronized (lock) {
-            if (inFlight < maxInFlight) {
+            if (up && inFlight < maxInFlight && queue.isEmpty()) {
                 inFlight++;
-                startNow = true;
+                ready.add(send);
             } else if (queue.size() < maxQueued) {
-                queue.add(new Pending(message, result));
-                startNow = false;
+                queue.add(send);
             } else {
                 failed.increment();
                 result.completeExceptionally(new RejectedExecutionException(name + " has " + inFlight
@@ -239,86 +244,107 @@ public final class MqttSink implements Sink {
                         + "or raise maxQueued"));
                 return result;
             }
+            outstanding.add(send);
         }
-        outstanding.add(result);
-        result.whenComplete((v, t) -> outstanding.remove(result));
-        if (startNow) {
-            start(message, result);
-        }
+        publishReady();
         return result;
     }
 
-    private void start(Message message, CompletableFuture<Void> result) {
-        if (connected.isDone() && !connected.isCompletedExceptionally()) {
-            publish(message, result);
-        } else {
-            connected.whenComplete((v, failure) -> {
-                if (failure == null) {
-                    publish(message, result);
-                } else {
-                    finished(result, fatal != null ? fatal : ConnectionErrors.describe(connection,
-                            ClientSession.unwrap(failure)), message);
-                }
-            });
+    /** The connection is up: what waited for it goes out, in the order it was sent. */
+    private void onConnected() {
+        synchronized (lock) {
+            up = true;
+            admitQueued();
+        }
+        publishReady();
+    }
+
+    /** The first connection failed for good: every waiting send fails with the reason. */
+    private void onConnectFailed(MqttConnectionException problem) {
+        List<Send> waiting;
+        synchronized (lock) {
+            waiting = new ArrayList<>(queue);
+            queue.clear();
+        }
+        for (Send send : waiting) {
+            failed.increment();
+            send.result.completeExceptionally(problem);
+            settled(send);
         }
     }
 
-    private void publish(Message message, CompletableFuture<Void> result) {
+    /** Moves queued sends to the ready list while there is room in flight. Holds the lock. */
+    private void admitQueued() {
+        while (up && inFlight < maxInFlight && !queue.isEmpty()) {
+            inFlight++;
+            ready.add(queue.poll());
+        }
+    }
+
+    /**
+     * Hands the ready sends to the client, one thread at a time and in the order they were
+     * admitted, so that messages go out in the order they were sent.
+     */
+    private void publishReady() {
+        if (drainWip.getAndIncrement() != 0) {
+            return;
+        }
+        do {
+            while (true) {
+                Send next;
+                synchronized (lock) {
+                    next = ready.poll();
+                }
+                if (next == null) {
+                    break;
+                }
+                publish(next);
+            }
+        } while (drainWip.decrementAndGet() != 0);
+    }
+
+    private void publish(Send send) {
+        Message message = send.message;
         Qos level = qos != null ? qos : message.qos();
         boolean retained = retain || "true".equals(message.header(MqttHeaders.RETAIN));
         CompletableFuture<?> publish;
         try {
             publish = session.publish(message.topic(), message.payload(), level, retained, message.headers());
         } catch (RuntimeException e) {
-            finished(result, rejectedOrFailed(ClientSession.unwrap(e), message), message);
+            finished(send, rejectedOrFailed(ClientSession.unwrap(e), message));
             return;
         }
-        publish.whenComplete((r, failure) -> finished(result,
-                failure == null ? null : rejectedOrFailed(ClientSession.unwrap(failure), message), message));
+        publish.whenComplete((r, failure) -> finished(send,
+                failure == null ? null : rejectedOrFailed(ClientSession.unwrap(failure), message)));
     }
 
-    private void finished(CompletableFuture<Void> result, Throwable failure, Message message) {
-        Pending next;
+    private void finished(Send send, Throwable failure) {
         synchronized (lock) {
-            next = queue.poll();
-            if (next == null) {
-                inFlight--;
-            }
+            inFlight--;
+            admitQueued();
         }
         if (failure == null) {
             published.increment();
-            result.complete(null);
+            send.result.complete(null);
         } else {
             failed.increment();
-            result.completeExceptionally(failure);
+            send.result.completeExceptionally(failure);
         }
-        if (next != null) {
-            startQueued(next);
-        }
+        settled(send);
+        publishReady();
     }
 
-    /** Starts a queued send without recursing once per queued message when sends fail at once. */
-    private final ArrayDeque<Pending> ready = new ArrayDeque<>();
-
-    private void startQueued(Pending p) {
-        synchronized (ready) {
-            ready.add(p);
-        }
-        if (drainWip.getAndIncrement() != 0) {
-            return;
-        }
-        do {
-            Pending q;
-            while (true) {
-                synchronized (ready) {
-                    q = ready.poll();
+    /** Marks a send settled once its own callbacks have run, so flush() completes after them. */
+    private void settled(Send send) {
+        send.settled = true;
+        outstanding.remove(send);
+        if (!flushWaiters.isEmpty()) {
+            for (FlushWaiter w : flushWaiters) {
+                if (w.check()) {
+                    flushWaiters.remove(w);
                 }
-                if (q == null) {
-                    break;
-                }
-                start(q.message, q.result);
             }
-        } while (drainWip.decrementAndGet() != 0);
+        }
     }
 
     private Throwable rejectedOrFailed(Throwable failure, Message message) {
@@ -367,14 +393,21 @@ public final class MqttSink implements Sink {
     }
 
     /**
-     * Completes when every send made before this call has completed, normally or not.
+     * Completes when every send made before this call has completed, normally or not, and the
+     * callbacks registered on those sends have run.
      *
      * @return the stage
      */
     @Override
     public CompletionStage<Void> flush() {
-        List<CompletableFuture<Void>> now = new ArrayList<>(outstanding);
-        return CompletableFuture.allOf(now.toArray(new CompletableFuture<?>[0])).handle((v, t) -> null);
+        FlushWaiter waiter = new FlushWaiter(new ArrayList<>(outstanding));
+        if (!waiter.check()) {
+            flushWaiters.add(waiter);
+            if (waiter.check()) { // a send settled between the first check and the add
+                flushWaiters.remove(waiter);
+            }
+        }
+        return waiter.done;
     }
 
     /**
@@ -397,13 +430,15 @@ public final class MqttSink implements Sink {
         }
         IllegalStateException closedBeforeConfirm = new IllegalStateException(name
                 + " closed before the broker confirmed the message");
-        List<Pending> left;
         synchronized (lock) {
-            left = new ArrayList<>(queue);
             queue.clear();
         }
-        left.forEach(p -> p.result.completeExceptionally(closedBeforeConfirm));
-        new ArrayList<>(outstanding).forEach(f -> f.completeExceptionally(closedBeforeConfirm));
+        for (Send send : new ArrayList<>(outstanding)) {
+            if (send.result.completeExceptionally(closedBeforeConfirm)) {
+                failed.increment();
+            }
+            settled(send);
+        }
         try {
             session.close().get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -418,13 +453,37 @@ public final class MqttSink implements Sink {
         return "MqttSink[" + name + ", " + connection + "]";
     }
 
-    private static final class Pending {
+    /** One send, from the call to its settlement. */
+    private static final class Send {
         final Message message;
         final CompletableFuture<Void> result;
+        volatile boolean settled;
 
-        Pending(Message message, CompletableFuture<Void> result) {
+        Send(Message message, CompletableFuture<Void> result) {
             this.message = message;
             this.result = result;
+        }
+    }
+
+    /** A flush: done once every send it saw has settled. Sends settle roughly in order. */
+    private static final class FlushWaiter {
+        final List<Send> sends;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        private int next;
+
+        FlushWaiter(List<Send> sends) {
+            this.sends = sends;
+        }
+
+        synchronized boolean check() {
+            while (next < sends.size() && sends.get(next).settled) {
+                next++;
+            }
+            if (next < sends.size()) {
+                return false; // checked again when that send settles
+            }
+            done.complete(null);
+            return true;
         }
     }
 

@@ -8,13 +8,13 @@ import dev.edgeflow.core.TopicFilter;
 import dev.edgeflow.core.internal.RateLimitedLog;
 import io.reactivex.FlowableSubscriber;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
@@ -33,9 +33,18 @@ import org.slf4j.LoggerFactory;
  * when the pipeline acks the delivery, that is once every sink has confirmed. Demand is the
  * backpressure: the source takes from the client only what the pipeline requested, the client
  * holds at most {@linkplain Builder#receiveMaximum(int) receive maximum} unacknowledged QoS 1/2
- * messages, and the broker stops sending when that window is full. QoS 0 messages have no
+ * messages, and the broker stops sending when that window is full. When a connection is lost,
+ * deliveries not yet acknowledged are released (no PUBACK goes out for them) and the broker sends
+ * them again on the session's next connection; see {@link #releasedOnDisconnectCount()}. QoS 0 messages have no
  * window: while the pipeline is slow the client keeps the newest receive-maximum of them and
  * drops older ones (logged by the client), as QoS 0 allows.
+ *
+ * <p>Mosquitto 2.0 over MQTT 5 sends more unacknowledged messages than the receive maximum once
+ * acknowledgements flow, and the client then disconnects. The source falls back to MQTT 3.1.1 on
+ * the same session when that happens, with a warning; the broker's own in-flight limit
+ * ({@code max_inflight_messages}) then bounds what it sends. Deliveries unacknowledged at that
+ * moment come again. Connect to such a broker with {@link MqttVersion#MQTT_3_1_1} to skip the
+ * detour.
  *
  * <p>A nacked QoS 1/2 delivery on a persistent session is redelivered: the source reconnects
  * and the broker sends every message that was not acknowledged again, so
@@ -59,8 +68,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class MqttSource implements Source {
     private static final Logger LOG = LoggerFactory.getLogger(MqttSource.class);
-    /** The receive maximum used unless set. */
-    public static final int DEFAULT_RECEIVE_MAXIMUM = 256;
+    /**
+     * The receive maximum used unless set, when a subscription is QoS 1 or 2. The client walks
+     * its window of unacknowledged messages on every arrival and every acknowledgement, so a
+     * larger window costs CPU per message; 64 keeps a local link busy.
+     */
+    public static final int DEFAULT_RECEIVE_MAXIMUM = 64;
+    /**
+     * The receive maximum used unless set, when every subscription is QoS 0. It bounds only the
+     * client's queue of QoS 0 messages the pipeline has not taken yet; older ones are dropped.
+     */
+    public static final int DEFAULT_QOS0_RECEIVE_MAXIMUM = 1024;
 
     private final MqttConnection connection;
     private final Map<String, Qos> subscriptions;
@@ -73,6 +91,7 @@ public final class MqttSource implements Source {
     private final LongAdder acknowledged = new LongAdder();
     private final LongAdder nacked = new LongAdder();
     private final LongAdder reconnectsForRedelivery = new LongAdder();
+    private final LongAdder releasedOnDisconnect = new LongAdder();
     private final RateLimitedLog lossLog = new RateLimitedLog(LOG, 10);
     private volatile boolean closed;
     private volatile Bridge bridge;
@@ -118,6 +137,15 @@ public final class MqttSource implements Source {
      */
     public MqttConnection connection() {
         return connection;
+    }
+
+    /**
+     * Returns the receive maximum the source asks the broker to respect.
+     *
+     * @return 1 to 65535
+     */
+    public int receiveMaximum() {
+        return receiveMaximum;
     }
 
     /**
@@ -192,6 +220,30 @@ public final class MqttSource implements Source {
     }
 
     /**
+     * Returns how many deliveries were unacknowledged when a connection was lost, and so will
+     * come again from the broker on the session's next connection (duplicates, if the pipeline
+     * also delivers the first copy).
+     *
+     * @return the count
+     */
+    public long releasedOnDisconnectCount() {
+        return releasedOnDisconnect.sum();
+    }
+
+    /**
+     * Returns the protocol version the source speaks now: the connection's, or MQTT 3.1.1 after
+     * the broker broke MQTT 5 flow control and the source fell back (Mosquitto 2.0 does; see
+     * the class documentation).
+     *
+     * @return the version in use
+     */
+    public MqttVersion protocolVersion() {
+        Bridge b = bridge;
+        ClientSession s = b == null ? null : b.session;
+        return s == null ? connection.version() : s.connection.version();
+    }
+
+    /**
      * Tells whether the client is connected now.
      *
      * @return {@code true} if connected
@@ -223,20 +275,7 @@ public final class MqttSource implements Source {
         }
         Bridge b = new Bridge(subscriber);
         bridge = b;
-        // The flow is registered before CONNECT goes out: queued session messages must find it.
-        b.session.publishes().subscribe(b);
-        b.session.connect()
-                .thenCompose(ignored -> b.session.subscribe(subscriptions))
-                .whenComplete((ignored, failure) -> {
-                    if (failure == null) {
-                        LOG.info("{}: connected as {} and subscribed", name, connection.clientId());
-                        ready.complete(null);
-                    } else {
-                        MqttConnectionException problem = ConnectionErrors.describe(connection,
-                                ClientSession.unwrap(failure));
-                        b.fail(problem);
-                    }
-                });
+        b.start(connection);
     }
 
     /**
@@ -277,23 +316,62 @@ public final class MqttSource implements Source {
     /** Between the client's flowable and the one subscriber. */
     private final class Bridge implements FlowableSubscriber<ClientSession.Incoming>, Flow.Subscription,
             ClientSession.Listener {
-        final ClientSession session;
+        volatile ClientSession session;
         private final Flow.Subscriber<? super Delivery> downstream;
         private final Object emitLock = new Object();
-        private final List<Runnable> pendingRedelivery = new ArrayList<>();
+        private boolean downstreamSubscribed;
+        /** Requested by the subscriber and not yet emitted; carried over to a new session. */
+        private long demand;
+        private boolean fellBack;
+        /** QoS 1/2 deliveries emitted and not yet acknowledged to the client. */
+        final Set<ClientSession.Incoming> unsettled = ConcurrentHashMap.newKeySet();
+        private final AtomicBoolean redeliveryScheduled = new AtomicBoolean();
         private volatile Subscription upstream;
         private boolean terminated;
-        private boolean redeliveryScheduled;
 
         Bridge(Flow.Subscriber<? super Delivery> downstream) {
             this.downstream = downstream;
-            this.session = ClientSession.create(connection, receiveMaximum, this);
+        }
+
+        void start(MqttConnection settings) {
+            ClientSession s = ClientSession.create(settings, receiveMaximum, this);
+            session = s;
+            // The flow is registered before CONNECT goes out: queued session messages must find it.
+            s.publishes().subscribe(this);
+            s.connect()
+                    .thenCompose(ignored -> s.subscribe(subscriptions))
+                    .whenComplete((ignored, failure) -> {
+                        if (session != s) {
+                            return; // replaced by a fallback session meanwhile
+                        }
+                        if (failure == null) {
+                            LOG.info("{}: connected as {} over {} and subscribed", name, settings.clientId(),
+                                    settings.version());
+                            ready.complete(null);
+                        } else {
+                            Throwable cause = ClientSession.unwrap(failure);
+                            if (!(cause instanceof ClientSession.ReceiveMaximumViolation)) {
+                                fail(ConnectionErrors.describe(settings, cause));
+                            }
+                        }
+                    });
         }
 
         @Override
         public void onSubscribe(Subscription s) {
-            upstream = s;
-            downstream.onSubscribe(this);
+            long carried;
+            boolean first;
+            synchronized (emitLock) {
+                upstream = s;
+                first = !downstreamSubscribed;
+                downstreamSubscribed = true;
+                carried = demand;
+            }
+            if (first) {
+                downstream.onSubscribe(this);
+            } else if (carried > 0) {
+                s.request(carried);
+            }
         }
 
         @Override
@@ -307,9 +385,15 @@ public final class MqttSource implements Source {
                 mb.header(MqttHeaders.RETAIN, "true");
             }
             Delivery delivery = Delivery.of(mb.build(), new Settle(in));
+            if (in.qos != Qos.AT_MOST_ONCE) {
+                unsettled.add(in);
+            }
             synchronized (emitLock) {
                 if (terminated) {
                     return; // not acknowledged: a persistent session gets it again
+                }
+                if (demand != Long.MAX_VALUE) {
+                    demand--;
                 }
                 downstream.onNext(delivery);
             }
@@ -333,7 +417,12 @@ public final class MqttSource implements Source {
                         + ") is not allowed, requests must be positive (Reactive Streams rule 3.9)"));
                 return;
             }
-            upstream.request(n);
+            Subscription s;
+            synchronized (emitLock) {
+                demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
+                s = upstream;
+            }
+            s.request(n);
         }
 
         @Override
@@ -380,32 +469,56 @@ public final class MqttSource implements Source {
         @Override
         public void connected() {
             LOG.debug("{}: connected", name);
-            List<Runnable> release;
-            synchronized (pendingRedelivery) {
-                redeliveryScheduled = false;
-                release = List.copyOf(pendingRedelivery);
-                pendingRedelivery.clear();
-            }
-            // These belong to the previous connection, so no PUBACK goes out for them; releasing
-            // them only unblocks the client's in-order acknowledgement queue.
-            release.forEach(Runnable::run);
+            redeliveryScheduled.set(false);
         }
 
         @Override
         public void disconnected(MqttConnectionException problem, boolean reconnecting) {
+            // What was emitted on the lost connection can no longer be acknowledged there, and the
+            // broker sends it again on the next one. Releasing it now keeps the client's in-order
+            // acknowledgement queue from counting it against the receive maximum, which would
+            // make the client refuse the redelivered messages and disconnect again.
+            int count = 0;
+            for (ClientSession.Incoming in : unsettled) {
+                if (unsettled.remove(in)) {
+                    in.acknowledge.run();
+                    count++;
+                }
+            }
+            if (count > 0) {
+                releasedOnDisconnect.add(count);
+                LOG.info("{}: connection lost with {} deliveries unacknowledged; the broker sends them again "
+                        + "on the next connection of the session", name, count);
+            }
+            if (problem instanceof ClientSession.ReceiveMaximumViolation && !fellBack && !closed) {
+                fellBack = true;
+                fallBackToMqtt311(problem);
+                return;
+            }
             if (!reconnecting && !closed) {
                 fail(problem);
             }
         }
 
-        void redeliver(Runnable acknowledge) {
-            boolean start;
-            synchronized (pendingRedelivery) {
-                pendingRedelivery.add(acknowledge);
-                start = !redeliveryScheduled;
-                redeliveryScheduled = true;
+        /**
+         * Moves to a new client speaking MQTT 3.1.1, where the broker's own in-flight limit
+         * bounds what it sends; the persistent session (same client id) carries on.
+         */
+        private void fallBackToMqtt311(MqttConnectionException problem) {
+            LOG.warn("{}: {}. Switching this source to MQTT 3.1.1 now, on the same session; set "
+                    + "version(MqttVersion.MQTT_3_1_1) (option version=3.1.1) for this broker to start that way.",
+                    name, problem.getMessage());
+            ClientSession old = session;
+            Subscription oldUpstream = upstream;
+            if (oldUpstream != null) {
+                oldUpstream.cancel();
             }
-            if (start && !closed) {
+            old.close();
+            start(connection.withVersion(MqttVersion.MQTT_3_1_1));
+        }
+
+        void redeliver() {
+            if (redeliveryScheduled.compareAndSet(false, true) && !closed) {
                 reconnectsForRedelivery.increment();
                 LOG.info("{}: a delivery was nacked; reconnecting so that the broker sends every unacknowledged "
                         + "message again (some may arrive twice)", name);
@@ -424,23 +537,40 @@ public final class MqttSource implements Source {
 
         @Override
         public void ack(Delivery delivery) {
-            acknowledged.increment();
-            in.acknowledge.run();
+            if (in.qos == Qos.AT_MOST_ONCE) {
+                acknowledged.increment();
+                return;
+            }
+            Bridge b = bridge;
+            if (b != null && b.unsettled.remove(in)) {
+                acknowledged.increment();
+                in.acknowledge.run();
+            }
+            // else released when its connection was lost: the broker sends it again
         }
 
         @Override
         public void nack(Delivery delivery, Throwable cause) {
             nacked.increment();
             Bridge b = bridge;
-            if (resumable && in.qos != Qos.AT_MOST_ONCE && b != null && !closed) {
-                b.redeliver(in.acknowledge);
+            if (in.qos == Qos.AT_MOST_ONCE || b == null) {
+                if (!closed) {
+                    lossLog.warn("{}: QoS 0 message on '{}' was nacked ({}); QoS 0 cannot be redelivered",
+                            name, in.topic, String.valueOf(cause));
+                }
                 return;
             }
-            if (!closed) {
-                lossLog.warn("{}: message on '{}' was nacked ({}) and cannot be redelivered "
-                        + "(QoS 0 or a clean session); released to the broker", name, in.topic, String.valueOf(cause));
+            if (resumable && !closed) {
+                b.redeliver(); // stays unacknowledged; released at the disconnect
+                return;
             }
-            in.acknowledge.run();
+            if (b.unsettled.remove(in)) {
+                if (!closed) {
+                    lossLog.warn("{}: message on '{}' was nacked ({}) and cannot be redelivered on a clean "
+                            + "session; released to the broker", name, in.topic, String.valueOf(cause));
+                }
+                in.acknowledge.run();
+            }
         }
     }
 
@@ -465,7 +595,7 @@ public final class MqttSource implements Source {
         private MqttConnection connection;
         private final Map<String, Qos> subscriptions = new LinkedHashMap<>();
         private Qos qos = Qos.AT_LEAST_ONCE;
-        private int receiveMaximum = DEFAULT_RECEIVE_MAXIMUM;
+        private int receiveMaximum;
         private String name;
 
         private Builder() {
@@ -543,9 +673,11 @@ public final class MqttSource implements Source {
 
         /**
          * Sets how many unacknowledged QoS 1/2 messages the broker may send before it waits
-         * (MQTT 5 receive maximum; with MQTT 3.1.1 the broker's own in-flight limit applies).
+         * (MQTT 5 receive maximum; with MQTT 3.1.1 the broker's own in-flight limit applies). The
+         * client also keeps at most this many QoS 0 messages the pipeline has not taken yet.
          *
-         * @param receiveMaximum 1 to 65535; default {@value #DEFAULT_RECEIVE_MAXIMUM}
+         * @param receiveMaximum 1 to 65535; default {@value #DEFAULT_RECEIVE_MAXIMUM}, or
+         *     {@value #DEFAULT_QOS0_RECEIVE_MAXIMUM} when every subscription is QoS 0
          * @return this builder
          */
         public Builder receiveMaximum(int receiveMaximum) {
@@ -583,6 +715,10 @@ public final class MqttSource implements Source {
                         + "subscribe(\"sensor/#\")");
             }
             subscriptions.replaceAll((f, q) -> q == null ? qos : q);
+            if (receiveMaximum == 0) {
+                boolean onlyQos0 = subscriptions.values().stream().allMatch(q -> q == Qos.AT_MOST_ONCE);
+                receiveMaximum = onlyQos0 ? DEFAULT_QOS0_RECEIVE_MAXIMUM : DEFAULT_RECEIVE_MAXIMUM;
+            }
             return new MqttSource(this);
         }
     }

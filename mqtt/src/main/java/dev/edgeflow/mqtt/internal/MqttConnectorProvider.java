@@ -65,19 +65,21 @@ public final class MqttConnectorProvider implements ConnectorProvider {
             }
         }
         b.qos(qos(options, Qos.AT_LEAST_ONCE));
-        b.receiveMaximum(options.integer("receiveMaximum", MqttSource.DEFAULT_RECEIVE_MAXIMUM, 1, 65535));
+        if (options.string("receiveMaximum").isPresent()) {
+            b.receiveMaximum(options.integer("receiveMaximum", MqttSource.DEFAULT_RECEIVE_MAXIMUM, 1, 65535));
+        }
         options.string("name").ifPresent(b::name);
         return b.build();
     }
 
     @Override
     public Sink createSink(ConnectorOptions options) {
-        options.requireOnly(SINK);
         if (options.string("path").filter(p -> !p.equals("/")).isPresent()) {
             throw new InvalidOptionException("path", "connector '" + options.scheme() + "' sink publishes on each "
                     + "message's own topic and takes no topic in the URI path ('" + options.string("path").get()
                     + "'); rewrite topics in the pipeline with route(filter, sink, TopicRewrite.prefix(...))");
         }
+        options.requireOnly(SINK);
         MqttSink.Builder b = MqttSink.builder().connection(connection(options));
         if (options.string("qos").isPresent()) {
             b.qos(qos(options, null));

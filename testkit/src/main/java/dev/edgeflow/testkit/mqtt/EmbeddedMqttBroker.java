@@ -1,7 +1,14 @@
 package dev.edgeflow.testkit.mqtt;
 
 import com.hivemq.configuration.service.InternalConfigurations;
+import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
+import com.hivemq.extension.sdk.api.services.Services;
 import dev.edgeflow.testkit.FreePorts;
 import dev.edgeflow.testkit.internal.HiveMqConfig;
 import dev.edgeflow.testkit.internal.PortProbe;
@@ -17,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * listener on a second free port when {@link Builder#tls(TestCertificates, boolean)} asks for
  * one. It accepts every client (no authentication beyond the client certificate, when one is
  * required), keeps sessions, queued and retained messages in memory only, sends no usage
- * statistics, loads no extensions, and keeps its configuration and data in a temporary folder of
+ * statistics, loads no extensions but its own counter of received publishes
+ * ({@link #publishesReceived()}), and keeps its configuration and data in a temporary folder of
  * its own that {@link #close()} deletes. It logs through SLF4J and leaves the logging setup of
  * the JVM alone.
  *
@@ -59,6 +68,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         InternalConfigurations.PERSISTENCE_SHUTDOWN_GRACE_PERIOD_MSEC.set(0);
     }
 
+    private final AtomicLong publishesReceived = new AtomicLong();
     private final Path workDirectory;
     private final int port;
     private final int tlsPort;
@@ -160,6 +170,36 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
                 }
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Returns how many PUBLISH packets the broker has received from clients since it was
+     * built, counted as each arrives and before the broker acknowledges it: what a sink's
+     * completion promises, seen from the broker's side.
+     *
+     * @return the count, across restarts
+     */
+    public long publishesReceived() {
+        return publishesReceived.get();
+    }
+
+    /** An embedded extension that counts every inbound PUBLISH. */
+    private static final class PublishCounter implements ExtensionMain {
+        private final AtomicLong count;
+
+        PublishCounter(AtomicLong count) {
+            this.count = count;
+        }
+
+        @Override
+        public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
+            Services.initializerRegistry().setClientInitializer((client, context) ->
+                    context.addPublishInboundInterceptor((publish, result) -> count.incrementAndGet()));
+        }
+
+        @Override
+        public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
         }
     }
 
@@ -299,6 +339,12 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
                 .withDataFolder(workDirectory.resolve("data"))
                 .withExtensionsFolder(workDirectory.resolve("extensions"))
                 .withoutLoggingBootstrap()
+                .withEmbeddedExtension(EmbeddedExtension.builder()
+                        .withId("edgeflow-testkit-publish-counter")
+                        .withName("edgeflow testkit publish counter")
+                        .withVersion("1")
+                        .withExtensionMain(new PublishCounter(publishesReceived))
+                        .build())
                 .build();
         await(hivemq.start(), START_TIMEOUT, "start");
         running = true;
