@@ -4,8 +4,13 @@ import dev.edgeflow.core.Connectors;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Pipeline;
 import dev.edgeflow.core.PipelineStats;
+import dev.edgeflow.core.Qos;
 import dev.edgeflow.core.Sink;
 import dev.edgeflow.core.StopReport;
+import dev.edgeflow.mqtt.MqttConnection;
+import dev.edgeflow.mqtt.MqttSink;
+import dev.edgeflow.mqtt.MqttSource;
+import dev.edgeflow.testkit.mqtt.EmbeddedMqttBroker;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -27,8 +32,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The edgeflow demo: simulated Raspberry Pi sensors, through the tutorial's log and alert
- * handlers, into a JSON lines file. Needs no broker and no cloud account.
+ * The edgeflow demo: simulated Raspberry Pi sensors publish to an MQTT broker (an embedded one
+ * unless {@code --broker} names another); a pipeline subscribes there and sends the readings
+ * through the tutorial's log and alert handlers into a JSON lines file. Needs no installed
+ * broker and no cloud account.
  *
  * <pre>
  * ./mvnw -q -pl examples -am compile exec:java -Dexec.mainClass=dev.edgeflow.examples.Demo
@@ -48,7 +55,12 @@ public final class Demo {
     private static final Logger LOG = LoggerFactory.getLogger("edgeflow.demo");
 
     private final DemoOptions options;
+    private final EmbeddedMqttBroker embeddedBroker;
+    private final String brokerUri;
     private final SimulatedSensorSource sensors;
+    private final MqttSink devicesOut;
+    private final Pipeline devices;
+    private final MqttSource readingsIn;
     private final Sink readings;
     private final Sink deadLetters;
     private final Pipeline pipeline;
@@ -59,8 +71,11 @@ public final class Demo {
     private volatile boolean stopping;
     private boolean stopped;
 
-    private Demo(DemoOptions options, Sink readings, Sink deadLetters) {
+    private Demo(DemoOptions options, EmbeddedMqttBroker embeddedBroker, String brokerUri, Sink readings,
+            Sink deadLetters) {
         this.options = options;
+        this.embeddedBroker = embeddedBroker;
+        this.brokerUri = brokerUri;
         this.readings = readings;
         this.deadLetters = deadLetters;
         this.sensors = SimulatedSensorSource.builder()
@@ -70,11 +85,28 @@ public final class Demo {
                 // About one reading in a thousand arrives cut short, to show the dead-letter path.
                 .garbleProbability(0.001)
                 .build();
+        // The gateway's side: subscribe at the broker; each reading is acknowledged to the
+        // broker only once it is in the file (or dead-lettered with its reason).
+        this.readingsIn = MqttSource.builder()
+                .connection(MqttConnection.builder().serverUri(brokerUri).clientId("edgeflow-demo-gateway").build())
+                .subscribe(DemoPipeline.READING_TOPICS)
+                .name("broker")
+                .build();
         Consumer<Message> logAlert = DemoPipeline.logAlert();
-        this.pipeline = DemoPipeline.start(sensors, readings, deadLetters, message -> {
+        this.pipeline = DemoPipeline.start(readingsIn, readings, deadLetters, message -> {
             alerts.increment();
             logAlert.accept(message);
         });
+        // The devices start once the gateway's subscription stands: a broker drops what is
+        // published to a topic nobody subscribes to.
+        awaitReady(readingsIn);
+        // The devices' side: each reading is published to the broker at QoS 1.
+        this.devicesOut = MqttSink.builder()
+                .connection(MqttConnection.builder().serverUri(brokerUri).clientId("edgeflow-demo-devices").build())
+                .qos(Qos.AT_LEAST_ONCE)
+                .name("devices")
+                .build();
+        this.devices = Pipeline.from(sensors).name("devices").to(devicesOut).start();
         this.status = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "edgeflow-demo-status");
             t.setDaemon(true);
@@ -82,6 +114,15 @@ public final class Demo {
         });
         status.scheduleAtFixedRate(() -> LOG.info("status: {}", pipeline.stats()), STATUS_INTERVAL.toNanos(),
                 STATUS_INTERVAL.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private static void awaitReady(MqttSource source) {
+        try {
+            source.awaitReady(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while connecting to the broker", e);
+        }
     }
 
     /**
@@ -105,7 +146,14 @@ public final class Demo {
             return;
         }
 
-        Demo demo = start(options);
+        Demo demo;
+        try {
+            demo = start(options);
+        } catch (RuntimeException e) {
+            System.err.println("demo: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         Thread hook = new Thread(demo::stopAndReport, "edgeflow-demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         demo.awaitEnd();
@@ -137,9 +185,25 @@ public final class Demo {
         String end = options.duration().isZero()
                 ? "Ctrl-C to stop"
                 : "stopping after " + options.duration().toSeconds() + " s";
-        LOG.info("edgeflow demo: {} simulated device(s) at {} reading(s)/s each -> {}; alerts above {} °C; {}",
-                options.devices(), options.ratePerDevice(), readingsUri, DemoPipeline.HIGH_TEMPERATURE_CELSIUS, end);
-        return new Demo(options, readings, deadLetters);
+        EmbeddedMqttBroker embedded = null;
+        String brokerUri = options.broker();
+        try {
+            if (brokerUri == null) {
+                embedded = EmbeddedMqttBroker.builder().start();
+                brokerUri = embedded.uri();
+            }
+            LOG.info("edgeflow demo: {} simulated device(s) at {} reading(s)/s each -> MQTT broker {}{} -> {}; "
+                    + "alerts above {} °C; {}", options.devices(), options.ratePerDevice(), brokerUri,
+                    embedded == null ? "" : " (embedded)", readingsUri, DemoPipeline.HIGH_TEMPERATURE_CELSIUS, end);
+            return new Demo(options, embedded, brokerUri, readings, deadLetters);
+        } catch (RuntimeException e) {
+            readings.close();
+            deadLetters.close();
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
     }
 
     /**
@@ -157,7 +221,7 @@ public final class Demo {
 
     /** Blocks until {@code --duration} is up, or the sensors ended; with no duration, until Ctrl-C. */
     private void awaitEnd() {
-        CompletableFuture<PipelineStats> done = pipeline.completion().toCompletableFuture();
+        CompletableFuture<PipelineStats> done = devices.completion().toCompletableFuture();
         Duration duration = options.duration();
         try {
             if (duration.isZero()) {
@@ -189,11 +253,14 @@ public final class Demo {
         stopping = true;
         status.shutdownNow();
         long deadline = System.nanoTime() + DRAIN_DEADLINE.toNanos();
-        // Let the readings already taken reach the file: the sensors end their input, and the
-        // pipeline completes once those are settled.
+        // Let the readings already taken reach the file: the sensors end their input, the devices'
+        // pipeline completes once the broker has them, and the gateway's pipeline takes them in.
         sensors.complete();
         try {
-            pipeline.completion().toCompletableFuture().get(DRAIN_DEADLINE.toNanos(), TimeUnit.NANOSECONDS);
+            devices.completion().toCompletableFuture().get(DRAIN_DEADLINE.toNanos(), TimeUnit.NANOSECONDS);
+            while (pipeline.stats().received() < devicesOut.publishedCount() && System.nanoTime() < deadline) {
+                Thread.sleep(20); // the broker hands them over within milliseconds
+            }
         } catch (TimeoutException | ExecutionException e) {
             // stop() below gives what is left the rest of the deadline and reports on it.
         } catch (InterruptedException e) {
@@ -201,9 +268,15 @@ public final class Demo {
         }
         long leftMillis = TimeUnit.NANOSECONDS.toMillis(Math.max(0, deadline - System.nanoTime()));
         StopReport report = pipeline.stop(Duration.ofMillis(leftMillis));
+        devices.stop(Duration.ZERO);
+        readingsIn.close();
+        devicesOut.close();
         sensors.close();
         readings.close();
         deadLetters.close();
+        if (embeddedBroker != null) {
+            embeddedBroker.close();
+        }
         printReport(report, System.out);
     }
 
@@ -216,6 +289,9 @@ public final class Demo {
         out.printf(Locale.ROOT, "  sensors   %d device(s) at %s reading(s)/s each: %d read, %d skipped"
                 + " for lack of room%n", options.devices(), options.ratePerDevice(), sensors.produced(),
                 sensors.skipped());
+        out.printf(Locale.ROOT, "  mqtt      %s: %d published by the devices, %d received by the pipeline%n",
+                brokerUri + (embeddedBroker == null ? "" : " (embedded)"), devicesOut.publishedCount(),
+                readingsIn.receivedCount());
         out.println("  pipeline  " + stats);
         out.printf(Locale.ROOT, "  alerts    %d reading(s) above %s °C%n", alerts.sum(),
                 DemoPipeline.HIGH_TEMPERATURE_CELSIUS);

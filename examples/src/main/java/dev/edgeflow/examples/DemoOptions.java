@@ -1,5 +1,6 @@
 package dev.edgeflow.examples;
 
+import dev.edgeflow.mqtt.MqttConnection;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,9 +12,11 @@ import java.time.Duration;
  * @param devices how many devices to simulate
  * @param duration how long to run; zero runs until Ctrl-C
  * @param out the JSON lines file the readings go to
+ * @param broker the MQTT broker the sensors publish to and the pipeline reads from, as
+ *     {@code mqtt://host:port}; {@code null} starts an embedded broker
  * @param help whether only the usage was asked for
  */
-record DemoOptions(double ratePerDevice, int devices, Duration duration, Path out, boolean help) {
+record DemoOptions(double ratePerDevice, int devices, Duration duration, Path out, String broker, boolean help) {
 
     /** Where the readings go when {@code --out} is not given and no build tool says otherwise. */
     static final String DEFAULT_OUT = "target/demo/readings.jsonl";
@@ -32,13 +35,16 @@ record DemoOptions(double ratePerDevice, int devices, Duration duration, Path ou
             "./mvnw -q -pl examples -am compile exec:java -Dexec.mainClass=dev.edgeflow.examples.Demo";
 
     static final String USAGE = String.join(System.lineSeparator(),
-            "usage: Demo [--rate <readings/s per device>] [--devices <n>] [--duration <seconds>] [--out <file>]",
+            "usage: Demo [--rate <readings/s per device>] [--devices <n>] [--duration <seconds>] [--out <file>]"
+                    + " [--broker <mqtt-uri>]",
             "",
             "  --rate      readings per second per device (default 5)",
             "  --devices   simulated devices RaspberryPi-001.. (default 3)",
             "  --duration  seconds to run, 0 = until Ctrl-C (default 0)",
             "  --out       JSON lines file for the readings (default " + DEFAULT_OUT + ");",
             "              readings that are not valid go to <name>-dead-letters.jsonl beside it",
+            "  --broker    MQTT broker for the sensors and the pipeline, as mqtt://host:1883",
+            "              (default: an embedded broker on a free local port)",
             "",
             "from the repository root: " + DemoOptions.MAVEN_COMMAND + " -Dexec.args=\"--duration 10\"");
 
@@ -54,10 +60,11 @@ record DemoOptions(double ratePerDevice, int devices, Duration duration, Path ou
         int devices = 3;
         long seconds = 0;
         String out = System.getProperty(OUT_PROPERTY, DEFAULT_OUT);
+        String broker = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
-                return new DemoOptions(rate, devices, Duration.ZERO, Path.of(DEFAULT_OUT), true);
+                return new DemoOptions(rate, devices, Duration.ZERO, Path.of(DEFAULT_OUT), null, true);
             }
             String name = arg;
             String value;
@@ -86,6 +93,14 @@ record DemoOptions(double ratePerDevice, int devices, Duration duration, Path ou
                 case "--out":
                     out = require(name, value, "a file path such as /tmp/readings.jsonl");
                     break;
+                case "--broker":
+                    broker = require(name, value, "an MQTT broker URI such as mqtt://localhost:1883");
+                    try {
+                        MqttConnection.of(broker);
+                    } catch (IllegalArgumentException e) {
+                        throw bad(name, value, "an MQTT broker URI such as mqtt://localhost:1883 (" + e.getMessage() + ")");
+                    }
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown argument '" + arg + "'");
             }
@@ -96,7 +111,7 @@ record DemoOptions(double ratePerDevice, int devices, Duration duration, Path ou
         } catch (InvalidPathException e) {
             throw bad("--out", out, "a valid file path (" + e.getReason() + ")");
         }
-        return new DemoOptions(rate, devices, Duration.ofSeconds(seconds), path, false);
+        return new DemoOptions(rate, devices, Duration.ofSeconds(seconds), path, broker, false);
     }
 
     private static String require(String name, String value, String allowed) {

@@ -44,6 +44,14 @@ class DemoOptionsTest {
     }
 
     @Test
+    void takesABrokerOrStartsAnEmbeddedOne() {
+        assertThat(DemoOptions.parse().broker()).isNull();
+        assertThat(DemoOptions.parse("--broker", "mqtt://pi.local:1883").broker()).isEqualTo("mqtt://pi.local:1883");
+        assertThatThrownBy(() -> DemoOptions.parse("--broker", "http://pi.local"))
+                .hasMessageStartingWith("--broker is 'http://pi.local': use an MQTT broker URI such as mqtt://localhost:1883");
+    }
+
+    @Test
     void putsDeadLettersBesideTheReadings() {
         assertThat(DemoOptions.parse("--out", "/data/readings.jsonl").deadLetterFile())
                 .isEqualTo(Path.of("/data/readings-dead-letters.jsonl"));
