@@ -40,6 +40,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -317,23 +319,8 @@ abstract class ClientSession {
                 complete = (complete == null ? b : complete).addSubscription()
                         .topicFilter(f.getKey()).qos(qos(f.getValue())).applySubscription();
             }
-            List<String> names = new ArrayList<>(filters.keySet());
-            return client.toAsync().subscribe(complete.build()).handle((subAck, failure) -> {
-                if (failure != null) {
-                    throw subscribeFailed(names, unwrap(failure));
-                }
-                List<String> refused = new ArrayList<>();
-                List<Mqtt5SubAckReasonCode> codes = subAck.getReasonCodes();
-                for (int i = 0; i < codes.size(); i++) {
-                    if (codes.get(i).isError()) {
-                        refused.add("'" + names.get(i) + "': " + codes.get(i));
-                    }
-                }
-                if (!refused.isEmpty()) {
-                    throw refusedSubscriptions(refused);
-                }
-                return null;
-            });
+            return granted(filters, client.toAsync().subscribe(complete.build()),
+                    subAck -> subAck.getReasonCodes(), Mqtt5SubAckReasonCode::isError);
         }
 
         @Override
@@ -417,23 +404,8 @@ abstract class ClientSession {
                 complete = (complete == null ? b : complete).addSubscription()
                         .topicFilter(f.getKey()).qos(qos(f.getValue())).applySubscription();
             }
-            List<String> names = new ArrayList<>(filters.keySet());
-            return client.toAsync().subscribe(complete.build()).handle((subAck, failure) -> {
-                if (failure != null) {
-                    throw subscribeFailed(names, unwrap(failure));
-                }
-                List<String> refused = new ArrayList<>();
-                List<Mqtt3SubAckReturnCode> codes = subAck.getReturnCodes();
-                for (int i = 0; i < codes.size(); i++) {
-                    if (codes.get(i).isError()) {
-                        refused.add("'" + names.get(i) + "': " + codes.get(i));
-                    }
-                }
-                if (!refused.isEmpty()) {
-                    throw refusedSubscriptions(refused);
-                }
-                return null;
-            });
+            return granted(filters, client.toAsync().subscribe(complete.build()),
+                    subAck -> subAck.getReturnCodes(), Mqtt3SubAckReturnCode::isError);
         }
 
         @Override
@@ -451,6 +423,28 @@ abstract class ClientSession {
         boolean isConnected() {
             return client.getState().isConnected();
         }
+    }
+
+    /** Completes when the SUBACK grants every filter; fails naming the ones the broker refused. */
+    final <A, C> CompletableFuture<Void> granted(Map<String, Qos> filters, CompletableFuture<A> subscribe,
+            Function<A, List<C>> codesOf, Predicate<C> isError) {
+        List<String> names = new ArrayList<>(filters.keySet());
+        return subscribe.handle((subAck, failure) -> {
+            if (failure != null) {
+                throw subscribeFailed(names, unwrap(failure));
+            }
+            List<String> refused = new ArrayList<>();
+            List<C> codes = codesOf.apply(subAck);
+            for (int i = 0; i < codes.size(); i++) {
+                if (isError.test(codes.get(i))) {
+                    refused.add("'" + names.get(i) + "': " + codes.get(i));
+                }
+            }
+            if (!refused.isEmpty()) {
+                throw refusedSubscriptions(refused);
+            }
+            return null;
+        });
     }
 
     MqttConnectionException subscribeFailed(List<String> filters, Throwable failure) {
