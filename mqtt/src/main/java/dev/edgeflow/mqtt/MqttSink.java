@@ -233,7 +233,8 @@ public final class MqttSink implements Sink {
             if (up && inFlight < maxInFlight && queue.isEmpty()) {
                 inFlight++;
                 ready.add(send);
-            } else if (queue.size() < maxQueued) {
+            } else if (queue.size() + inFlight < maxQueued + maxInFlight) {
+                // before the first connection, the in-flight slots wait in the queue too
                 queue.add(send);
             } else {
                 failed.increment();
@@ -411,8 +412,9 @@ public final class MqttSink implements Sink {
     }
 
     /**
-     * Stops taking sends, waits up to ten seconds for those in flight and queued, fails what is
-     * left with an {@link IllegalStateException}, then disconnects. Idempotent; blocks for at
+     * Stops taking sends, waits up to ten seconds for those in flight and queued (not at all if
+     * the sink never connected), fails what is left with an {@link IllegalStateException}, then
+     * disconnects. Idempotent; blocks for at
      * most about fifteen seconds.
      */
     @Override
@@ -421,8 +423,13 @@ public final class MqttSink implements Sink {
             return;
         }
         closed = true;
+        boolean everConnected;
+        synchronized (lock) {
+            everConnected = up;
+        }
         try {
-            flush().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            // Without a first connection nothing can complete; waiting would only delay close().
+            flush().toCompletableFuture().get(everConnected ? 10 : 0, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {

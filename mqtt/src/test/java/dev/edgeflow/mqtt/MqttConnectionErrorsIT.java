@@ -11,6 +11,10 @@ import dev.edgeflow.testkit.FreePorts;
 import dev.edgeflow.testkit.RecordingSubscriber;
 import dev.edgeflow.testkit.mqtt.MosquittoBroker;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +36,28 @@ class MqttConnectionErrorsIT {
             var failed = sink.send(Message.of("a/b", "x")).toCompletableFuture();
             Awaitility.await().atMost(WAIT).until(failed::isDone);
             assertThat(failed).isCompletedExceptionally();
+        } finally {
+            sink.close();
+        }
+    }
+
+    @Test
+    void aSinkHoldsAtMostItsBoundsWhileTheBrokerIsAway() {
+        int port = FreePorts.loopbackPort();
+        MqttSink sink = MqttSink.builder()
+                .connection(MqttConnection.builder().host("127.0.0.1").port(port)
+                        .reconnect(Duration.ofSeconds(10), Duration.ofSeconds(10)).build())
+                .maxInFlight(2).maxQueued(3).build();
+        try {
+            List<CompletableFuture<Void>> waiting = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                waiting.add(sink.send(Message.of("a/b", "m" + i)).toCompletableFuture());
+            }
+            var refused = sink.send(Message.of("a/b", "one too many")).toCompletableFuture();
+            assertThat(refused).isCompletedExceptionally();
+            assertThatThrownBy(refused::join).hasCauseInstanceOf(RejectedExecutionException.class)
+                    .hasMessageContaining("maxInFlight 2, maxQueued 3");
+            assertThat(waiting).allSatisfy(f -> assertThat(f).isNotDone());
         } finally {
             sink.close();
         }
