@@ -75,6 +75,7 @@ public final class MqttSink implements Sink {
     private final LongAdder failed = new LongAdder();
     private int inFlight;
     private boolean up;
+    private final Object closeLock = new Object();
     private volatile boolean closed;
     private volatile MqttConnectionException fatal;
 
@@ -419,10 +420,12 @@ public final class MqttSink implements Sink {
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         boolean everConnected;
         synchronized (lock) {
             everConnected = up;

@@ -93,6 +93,7 @@ public final class MqttSource implements Source {
     private final LongAdder reconnectsForRedelivery = new LongAdder();
     private final LongAdder releasedOnDisconnect = new LongAdder();
     private final RateLimitedLog lossLog = new RateLimitedLog(LOG, 10);
+    private final Object closeLock = new Object();
     private volatile boolean closed;
     private volatile Bridge bridge;
 
@@ -285,10 +286,12 @@ public final class MqttSource implements Source {
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         Bridge b = bridge;
         if (b == null) {
             ready.completeExceptionally(new MqttConnectionException(connection.serverUri(), name + " was closed",
