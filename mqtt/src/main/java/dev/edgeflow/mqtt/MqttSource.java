@@ -85,6 +85,8 @@ public final class MqttSource implements Source {
     private final int receiveMaximum;
     private final String name;
     private final boolean resumable;
+    /** Whether a subscription is QoS 1 or 2, so that the receive maximum bounds what is handed out. */
+    private final boolean windowed;
     private final AtomicBoolean subscribed = new AtomicBoolean();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final LongAdder received = new LongAdder();
@@ -103,6 +105,7 @@ public final class MqttSource implements Source {
         this.receiveMaximum = b.receiveMaximum;
         this.name = b.name != null ? b.name : "mqtt-source[" + connection.serverUri() + " " + b.subscriptions.keySet() + "]";
         boolean anyAtLeastOnce = b.subscriptions.values().stream().anyMatch(q -> q != Qos.AT_MOST_ONCE);
+        this.windowed = anyAtLeastOnce;
         this.resumable = anyAtLeastOnce && !connection.cleanStart()
                 && (connection.version() == MqttVersion.MQTT_3_1_1 || !connection.sessionExpiry().isZero());
     }
@@ -325,6 +328,10 @@ public final class MqttSource implements Source {
         private boolean downstreamSubscribed;
         /** Requested by the subscriber and not yet emitted; carried over to a new session. */
         private long demand;
+        /** Requested from the client and not yet received from it. */
+        private long upstreamOutstanding;
+        /** How many of {@link #unsettled} there are, kept beside the set for the credit sums. */
+        private int unsettledCount;
         private boolean fellBack;
         /** QoS 1/2 deliveries emitted and not yet acknowledged to the client. */
         final Set<ClientSession.Incoming> unsettled = ConcurrentHashMap.newKeySet();
@@ -362,19 +369,59 @@ public final class MqttSource implements Source {
 
         @Override
         public void onSubscribe(Subscription s) {
-            long carried;
             boolean first;
             synchronized (emitLock) {
                 upstream = s;
+                upstreamOutstanding = 0;
                 first = !downstreamSubscribed;
                 downstreamSubscribed = true;
-                carried = demand;
             }
             if (first) {
                 downstream.onSubscribe(this);
-            } else if (carried > 0) {
-                s.request(carried);
+            } else {
+                replenish();
             }
+        }
+
+        /**
+         * Asks the client for what the subscriber wants, but never for more than the receive
+         * maximum of QoS 1/2 deliveries outstanding in all (unsettled plus asked for). A broker
+         * that keeps its window holds no more than that anyway; one that does not (Mosquitto
+         * 2.0.11 sends a window per PUBACK) then leaves the surplus in the client's queue instead
+         * of in the pipeline, and the client's per-event walk over what was handed out stays
+         * short.
+         */
+        private void replenish() {
+            long n;
+            Subscription s;
+            synchronized (emitLock) {
+                if (terminated) {
+                    return;
+                }
+                long want = demand == Long.MAX_VALUE ? Long.MAX_VALUE : demand - upstreamOutstanding;
+                if (windowed) {
+                    want = Math.min(want, (long) receiveMaximum - unsettledCount - upstreamOutstanding);
+                }
+                s = upstream;
+                if (want <= 0 || s == null) {
+                    return;
+                }
+                n = want;
+                upstreamOutstanding += n;
+            }
+            s.request(n);
+        }
+
+        /** A QoS 1/2 delivery was acknowledged, released or refused: room for one more. */
+        boolean settle(ClientSession.Incoming in) {
+            if (!unsettled.remove(in)) {
+                return false;
+            }
+            synchronized (emitLock) {
+                unsettledCount--;
+            }
+            replenish();
+            return true;
         }
 
         @Override
@@ -388,10 +435,17 @@ public final class MqttSource implements Source {
                 mb.header(MqttHeaders.RETAIN, "true");
             }
             Delivery delivery = Delivery.of(mb.build(), new Settle(in));
-            if (in.qos != Qos.AT_MOST_ONCE) {
+            boolean counted = in.qos != Qos.AT_MOST_ONCE;
+            if (counted) {
                 unsettled.add(in);
             }
             synchronized (emitLock) {
+                if (upstreamOutstanding > 0) {
+                    upstreamOutstanding--;
+                }
+                if (counted) {
+                    unsettledCount++;
+                }
                 if (terminated) {
                     return; // not acknowledged: a persistent session gets it again
                 }
@@ -420,12 +474,10 @@ public final class MqttSource implements Source {
                         + ") is not allowed, requests must be positive (Reactive Streams rule 3.9)"));
                 return;
             }
-            Subscription s;
             synchronized (emitLock) {
                 demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
-                s = upstream;
             }
-            s.request(n);
+            replenish();
         }
 
         @Override
@@ -483,7 +535,7 @@ public final class MqttSource implements Source {
             // make the client refuse the redelivered messages and disconnect again.
             int count = 0;
             for (ClientSession.Incoming in : unsettled) {
-                if (unsettled.remove(in)) {
+                if (settle(in)) {
                     in.acknowledge.run();
                     count++;
                 }
@@ -545,7 +597,7 @@ public final class MqttSource implements Source {
                 return;
             }
             Bridge b = bridge;
-            if (b != null && b.unsettled.remove(in)) {
+            if (b != null && b.settle(in)) {
                 acknowledged.increment();
                 in.acknowledge.run();
             }
@@ -567,7 +619,7 @@ public final class MqttSource implements Source {
                 b.redeliver(); // stays unacknowledged; released at the disconnect
                 return;
             }
-            if (b.unsettled.remove(in)) {
+            if (b.settle(in)) {
                 if (!closed) {
                     lossLog.warn("{}: message on '{}' was nacked ({}) and cannot be redelivered on a clean "
                             + "session; released to the broker", name, in.topic, String.valueOf(cause));

@@ -172,6 +172,42 @@ class MosquittoInteropIT {
         narrow.close();
     }
 
+    /**
+     * However much the broker pushes (Mosquitto 2.0.11 sends a whole window per PUBACK), the
+     * source hands the pipeline at most the receive maximum of unsettled QoS 1 deliveries.
+     */
+    @Test
+    void handsOutNoMoreThanTheReceiveMaximumUnsettled() throws Exception {
+        try (MosquittoBroker narrow = MosquittoBroker.builder().maxInflightMessages(10).maxQueuedMessages(10_000).start()) {
+            MqttSource source = MqttSource.builder()
+                    .connection(MqttConnection.builder().serverUri(narrow.uri()).clientId("capped-reader")
+                            .version(MqttVersion.MQTT_3_1_1).build())
+                    .subscribe("capped/#").receiveMaximum(20).build();
+            List<Delivery> held = new ArrayList<>();
+            RecordingSubscriber<Delivery> subscriber = new RecordingSubscriber<>(d -> {
+                synchronized (held) {
+                    held.add(d);
+                }
+            });
+            source.subscribe(subscriber);
+            source.awaitReady(WAIT);
+            subscriber.request(1000);
+            try (TestClient device = TestClient.connect(narrow.uri())) {
+                device.publish(TestMessages.readings("capped/readings", 0, 300), Qos.AT_LEAST_ONCE);
+            }
+            Awaitility.await().atMost(WAIT).until(() -> subscriber.count() >= 10);
+            List<Delivery> first;
+            synchronized (held) {
+                first = new ArrayList<>(held.subList(0, 10));
+            }
+            first.forEach(Delivery::ack); // each PUBACK lets the broker send more
+            Awaitility.await().atMost(WAIT).until(() -> subscriber.count() >= 20);
+            Awaitility.await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> subscriber.count() <= 30);
+            assertThat(subscriber.count()).as("handed out: 10 settled + at most 20 unsettled").isEqualTo(30);
+            source.close();
+        }
+    }
+
     @Test
     void userPropertiesAndRetainTravelThroughTheSink() throws Exception {
         try (MqttSink sink = MqttSink.builder().connection(connection("props-out", MqttVersion.MQTT_5).build()).build()) {
