@@ -62,8 +62,16 @@ class MosquittoInteropIT {
     void bridgesEveryMessageInOrder(int level, MqttVersion version) throws Exception {
         Qos qos = Qos.ofLevel(level);
         String topic = "interop/" + level + "/" + version;
-        MqttSource source = MqttSource.builder().connection(connection("in-" + level + version, version).build())
-                .subscribe(topic + "/#", qos).build();
+        MqttSource.Builder sourceBuilder = MqttSource.builder()
+                .connection(connection("in-" + level + version, version).build())
+                .subscribe(topic + "/#", qos);
+        if (qos == Qos.AT_MOST_ONCE) {
+            // QoS 0 has no window: the client keeps at most receive-maximum waiting messages and
+            // drops older ones, as QoS 0 allows. Room for the whole burst, so that this test checks
+            // order and integrity, not the speed of a loaded CI machine.
+            sourceBuilder.receiveMaximum(4096);
+        }
+        MqttSource source = sourceBuilder.build();
         MemorySink out = MemorySink.create("out", 10_000);
         Pipeline pipeline = Pipeline.from(source).to(out).start();
         try (MqttSink sink = MqttSink.builder().connection(connection("out-" + level + version, version).build())
@@ -201,9 +209,9 @@ class MosquittoInteropIT {
                 first = new ArrayList<>(held.subList(0, 10));
             }
             first.forEach(Delivery::ack); // each PUBACK lets the broker send more
-            Awaitility.await().atMost(WAIT).until(() -> subscriber.count() >= 20);
-            Awaitility.await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> subscriber.count() <= 30);
-            assertThat(subscriber.count()).as("handed out: 10 settled + at most 20 unsettled").isEqualTo(30);
+            // 10 settled + at most 20 unsettled: 30 handed out, and no more while nothing settles.
+            Awaitility.await().atMost(WAIT).until(() -> subscriber.count() >= 30);
+            Awaitility.await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> subscriber.count() == 30);
             source.close();
         }
     }
