@@ -11,6 +11,28 @@ public final class HiveMqConfig {
     private HiveMqConfig() {
     }
 
+    /**
+     * Queue and receive limits; zero keeps HiveMQ's default (1000 queued messages a client,
+     * receive maximum 10).
+     */
+    public static final class Limits {
+        /** No limits of our own: HiveMQ's defaults. */
+        public static final Limits DEFAULTS = new Limits(0, 0);
+        private final long maxQueuedMessages;
+        private final int serverReceiveMaximum;
+
+        /**
+         * Describes the limits.
+         *
+         * @param maxQueuedMessages messages queued per client before HiveMQ discards, or 0
+         * @param serverReceiveMaximum unacknowledged QoS 1/2 publishes a client may send, or 0
+         */
+        public Limits(long maxQueuedMessages, int serverReceiveMaximum) {
+            this.maxQueuedMessages = maxQueuedMessages;
+            this.serverReceiveMaximum = serverReceiveMaximum;
+        }
+    }
+
     /** The key store, trust store and client authentication of a TLS listener. */
     public static final class Tls {
         private final int port;
@@ -45,9 +67,10 @@ public final class HiveMqConfig {
      * @param host the address to bind
      * @param port the plain listener's port
      * @param tls the TLS listener, or null for none
+     * @param limits queue and receive limits
      * @return the file written
      */
-    public static Path write(Path folder, String host, int port, Tls tls) {
+    public static Path write(Path folder, String host, int port, Tls tls, Limits limits) {
         StringBuilder xml = new StringBuilder();
         xml.append("<?xml version=\"1.0\"?>\n<hivemq>\n  <listeners>\n")
                 .append("    <tcp-listener>\n")
@@ -78,7 +101,20 @@ public final class HiveMqConfig {
                     .append("      </tls>\n")
                     .append("    </tls-tcp-listener>\n");
         }
-        xml.append("  </listeners>\n")
+        xml.append("  </listeners>\n");
+        if (limits.maxQueuedMessages > 0 || limits.serverReceiveMaximum > 0) {
+            xml.append("  <mqtt>\n");
+            if (limits.maxQueuedMessages > 0) {
+                xml.append("    <queued-messages>\n      <max-queue-size>").append(limits.maxQueuedMessages)
+                        .append("</max-queue-size>\n      <strategy>discard</strategy>\n    </queued-messages>\n");
+            }
+            if (limits.serverReceiveMaximum > 0) {
+                xml.append("    <receive-maximum>\n      <server-receive-maximum>").append(limits.serverReceiveMaximum)
+                        .append("</server-receive-maximum>\n    </receive-maximum>\n");
+            }
+            xml.append("  </mqtt>\n");
+        }
+        xml
                 // Nothing of a test broker's state is worth a disk write, and a restart starts clean.
                 .append("  <persistence>\n    <mode>in-memory</mode>\n  </persistence>\n")
                 .append("  <anonymous-usage-statistics>\n    <enabled>false</enabled>\n  </anonymous-usage-statistics>\n")

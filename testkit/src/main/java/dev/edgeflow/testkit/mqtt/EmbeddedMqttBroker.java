@@ -99,6 +99,8 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
     public static final class Builder {
         private TestCertificates certificates;
         private boolean requireClientCertificate;
+        private long maxQueuedMessages;
+        private int serverReceiveMaximum;
 
         private Builder() {
         }
@@ -116,6 +118,38 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         public Builder tls(TestCertificates certificates, boolean requireClientCertificate) {
             this.certificates = Objects.requireNonNull(certificates, "certificates");
             this.requireClientCertificate = requireClientCertificate;
+            return this;
+        }
+
+        /**
+         * Sets how many messages the broker queues per client before it discards new ones
+         * (HiveMQ's default is 1000), for tests and benchmarks that build up a backlog.
+         *
+         * @param messages at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code messages} is below 1
+         */
+        public Builder maxQueuedMessages(long messages) {
+            if (messages < 1) {
+                throw new IllegalArgumentException("maxQueuedMessages must be at least 1, was " + messages);
+            }
+            this.maxQueuedMessages = messages;
+            return this;
+        }
+
+        /**
+         * Sets how many unacknowledged QoS 1/2 publishes the broker lets each client send (its
+         * MQTT 5 receive maximum; HiveMQ's default is 10). 1 makes the broker a slow target.
+         *
+         * @param maximum 1 to 65535
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder serverReceiveMaximum(int maximum) {
+            if (maximum < 1 || maximum > 65535) {
+                throw new IllegalArgumentException("serverReceiveMaximum must be 1 to 65535, was " + maximum);
+            }
+            this.serverReceiveMaximum = maximum;
             return this;
         }
 
@@ -151,7 +185,8 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
                 tls = new HiveMqConfig.Tls(tlsPort, certificates.serverKeyStore(password),
                         certificates.trustStore(password), STORE_PASSWORD, requireClientCertificate);
             }
-            HiveMqConfig.write(work.resolve("conf"), HOST, port, tls);
+            HiveMqConfig.write(work.resolve("conf"), HOST, port, tls,
+                    new HiveMqConfig.Limits(maxQueuedMessages, serverReceiveMaximum));
             directory(work.resolve("data"));
             directory(work.resolve("extensions"));
             EmbeddedMqttBroker broker = new EmbeddedMqttBroker(work, port, tlsPort);

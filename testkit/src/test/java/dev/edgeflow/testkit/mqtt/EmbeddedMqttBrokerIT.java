@@ -108,4 +108,21 @@ class EmbeddedMqttBrokerIT {
         assertThat(PortProbe.accepts("127.0.0.1", broker.port())).as("port accepts after close").isFalse();
         assertThatThrownBy(broker::restart).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
+
+    @Test
+    void announcesTheServerReceiveMaximumItWasGivenAndCountsPublishes() {
+        try (EmbeddedMqttBroker slow = EmbeddedMqttBroker.builder().serverReceiveMaximum(1).maxQueuedMessages(50_000).start()) {
+            Mqtt5BlockingClient c = client(slow.port()).buildBlocking();
+            int granted = c.connect().getRestrictions().getReceiveMaximum();
+            assertThat(granted).isEqualTo(1);
+            long before = slow.publishesReceived();
+            assertRoundTrip(c);
+            assertThat(slow.publishesReceived()).isGreaterThan(before);
+            c.disconnect();
+        }
+        assertThatThrownBy(() -> EmbeddedMqttBroker.builder().serverReceiveMaximum(0))
+                .hasMessageContaining("serverReceiveMaximum must be 1 to 65535, was 0");
+        assertThatThrownBy(() -> EmbeddedMqttBroker.builder().maxQueuedMessages(0))
+                .hasMessageContaining("maxQueuedMessages must be at least 1");
+    }
 }
