@@ -46,11 +46,15 @@ fi
   -Dmdep.outputFile="$TMP/cp.txt" -Dmdep.includeScope=runtime)
 CP=$ROOT/examples/target/classes:$(cat "$TMP/cp.txt")
 
+# Started in this shell, not in a command substitution, so that cleanup knows their pids.
 start_broker() {
   local name=$1; shift
   "$JAVA" -Xmx"$BROKER_HEAP" -cp "$CP" dev.edgeflow.examples.EmbeddedBroker "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
   PIDS+=("$!")
-  local i
+}
+
+broker_uri() {
+  local name=$1 i
   for i in $(seq 1 120); do
     if grep -q '^listening ' "$TMP/$name.out"; then
       sed -n 's/^listening //p' "$TMP/$name.out"
@@ -63,8 +67,10 @@ start_broker() {
   exit 1
 }
 
-A=$(start_broker A --max-queued 2000000 --server-receive-maximum 1000)
-B=$(start_broker B --max-queued 2000000 --server-receive-maximum 1)
+start_broker A --max-queued 2000000 --server-receive-maximum 1000
+start_broker B --max-queued 2000000 --server-receive-maximum 1
+A=$(broker_uri A)
+B=$(broker_uri B)
 echo "brokers: A=$A B=$B (embedded HiveMQ CE); bridge heap $BRIDGE_HEAP; $MESSAGES QoS 1 messages" >&2
 
 "$JAVA" -Xmx"$BRIDGE_HEAP" -cp "$JAR" dev.edgeflow.benchmarks.bridge.BridgeMain \
