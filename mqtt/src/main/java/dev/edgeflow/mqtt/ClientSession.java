@@ -8,14 +8,12 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
-import com.hivemq.client.mqtt.mqtt3.Mqtt3Client;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3RxClient;
 import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuth;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3SubscribeBuilder;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5RxClient;
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperties;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
@@ -29,19 +27,22 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import dev.edgeflow.core.Qos;
+import dev.edgeflow.core.internal.Futures;
 import io.reactivex.Flowable;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,10 +121,6 @@ abstract class ClientSession {
     final CompletableFuture<Void> close() {
         closing = true;
         return disconnect();
-    }
-
-    final boolean isClosing() {
-        return closing;
     }
 
     /**
@@ -244,9 +241,6 @@ abstract class ClientSession {
         }
     }
 
-    static String seconds(Duration d) {
-        return d.toSeconds() + "s";
-    }
 
     // ------------------------------------------------------------------ MQTT 5
 
@@ -297,18 +291,12 @@ abstract class ClientSession {
         @Override
         CompletableFuture<Void> connect() {
             MqttConnection c = connection;
-            return client.toAsync().connectWith()
+            return described(client.toAsync().connectWith()
                     .cleanStart(c.cleanStart())
                     .sessionExpiryInterval(c.sessionExpiry().toSeconds())
                     .keepAlive((int) c.keepAlive().toSeconds())
                     .restrictions().receiveMaximum(receiveMaximum).applyRestrictions()
-                    .send()
-                    .handle((connAck, failure) -> {
-                        if (failure != null) {
-                            throw ConnectionErrors.describe(c, unwrap(failure));
-                        }
-                        return null;
-                    });
+                    .send());
         }
 
         @Override
@@ -384,16 +372,10 @@ abstract class ClientSession {
         @Override
         CompletableFuture<Void> connect() {
             MqttConnection c = connection;
-            return client.toAsync().connectWith()
+            return described(client.toAsync().connectWith()
                     .cleanSession(c.cleanStart())
                     .keepAlive((int) c.keepAlive().toSeconds())
-                    .send()
-                    .handle((connAck, failure) -> {
-                        if (failure != null) {
-                            throw ConnectionErrors.describe(c, unwrap(failure));
-                        }
-                        return null;
-                    });
+                    .send());
         }
 
         @Override
@@ -425,13 +407,43 @@ abstract class ClientSession {
         }
     }
 
+    /** The CONNACK's outcome, with a failure turned into a {@link MqttConnectionException}. */
+    final CompletableFuture<Void> described(CompletableFuture<?> connect) {
+        return connect.handle((connAck, failure) -> {
+            if (failure != null) {
+                throw ConnectionErrors.describe(connection, Futures.unwrap(failure));
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Waits for a connection future of a source or sink.
+     *
+     * @param ready the future
+     * @param timeout how long to wait
+     * @param notReady the message when it does not complete in time
+     * @throws MqttConnectionException if it failed or timed out
+     * @throws InterruptedException if interrupted
+     */
+    static void await(CompletableFuture<Void> ready, Duration timeout, MqttConnection connection,
+            Supplier<String> notReady) throws InterruptedException {
+        try {
+            ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw ConnectionErrors.describe(connection, Futures.unwrap(e));
+        } catch (TimeoutException e) {
+            throw new MqttConnectionException(connection.serverUri(), notReady.get(), false, e);
+        }
+    }
+
     /** Completes when the SUBACK grants every filter; fails naming the ones the broker refused. */
     final <A, C> CompletableFuture<Void> granted(Map<String, Qos> filters, CompletableFuture<A> subscribe,
             Function<A, List<C>> codesOf, Predicate<C> isError) {
         List<String> names = new ArrayList<>(filters.keySet());
         return subscribe.handle((subAck, failure) -> {
             if (failure != null) {
-                throw subscribeFailed(names, unwrap(failure));
+                throw subscribeFailed(names, Futures.unwrap(failure));
             }
             List<String> refused = new ArrayList<>();
             List<C> codes = codesOf.apply(subAck);
@@ -459,20 +471,5 @@ abstract class ClientSession {
                 + ": check the filter and the broker's access rules for client id " + connection.clientId(), true, null);
     }
 
-    static Throwable unwrap(Throwable t) {
-        Throwable c = t;
-        while ((c instanceof java.util.concurrent.CompletionException
-                || c instanceof java.util.concurrent.ExecutionException) && c.getCause() != null) {
-            c = c.getCause();
-        }
-        return c;
-    }
 
-    static Map<String, Qos> filters(List<String> filters, Qos qos) {
-        Map<String, Qos> m = new LinkedHashMap<>();
-        for (String f : filters) {
-            m.put(f, qos);
-        }
-        return Collections.unmodifiableMap(m);
-    }
 }

@@ -8,6 +8,7 @@ import dev.edgeflow.core.Message;
 import dev.edgeflow.core.MessageRejectedException;
 import dev.edgeflow.core.Qos;
 import dev.edgeflow.core.Sink;
+import dev.edgeflow.core.internal.Futures;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -105,7 +106,7 @@ public final class MqttSink implements Sink {
                 LOG.info("{}: connected as {}", name, connection.clientId());
                 onConnected();
             } else {
-                fatal = ConnectionErrors.describe(connection, ClientSession.unwrap(failure));
+                fatal = ConnectionErrors.describe(connection, Futures.unwrap(failure));
                 LOG.error("{}: {}", name, fatal.getMessage());
                 onConnectFailed(fatal);
             }
@@ -155,14 +156,8 @@ public final class MqttSink implements Sink {
      * @throws InterruptedException if interrupted while waiting
      */
     public void awaitReady(Duration timeout) throws InterruptedException {
-        try {
-            connected.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw ConnectionErrors.describe(connection, ClientSession.unwrap(e));
-        } catch (TimeoutException e) {
-            throw new MqttConnectionException(connection.serverUri(), name + " is not connected after "
-                    + timeout.toMillis() + " ms", false, e);
-        }
+        ClientSession.await(connected, timeout, connection,
+                () -> name + " is not connected after " + timeout.toMillis() + " ms");
     }
 
     /**
@@ -313,11 +308,11 @@ public final class MqttSink implements Sink {
         try {
             publish = session.publish(message.topic(), message.payload(), level, retained, message.headers());
         } catch (RuntimeException e) {
-            finished(send, rejectedOrFailed(ClientSession.unwrap(e), message));
+            finished(send, rejectedOrFailed(Futures.unwrap(e), message));
             return;
         }
         publish.whenComplete((r, failure) -> finished(send,
-                failure == null ? null : rejectedOrFailed(ClientSession.unwrap(failure), message)));
+                failure == null ? null : rejectedOrFailed(Futures.unwrap(failure), message)));
     }
 
     private void finished(Send send, Throwable failure) {

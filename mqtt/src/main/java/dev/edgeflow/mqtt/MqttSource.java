@@ -5,6 +5,7 @@ import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Qos;
 import dev.edgeflow.core.Source;
 import dev.edgeflow.core.TopicFilter;
+import dev.edgeflow.core.internal.Futures;
 import dev.edgeflow.core.internal.RateLimitedLog;
 import io.reactivex.FlowableSubscriber;
 import java.time.Duration;
@@ -92,7 +93,6 @@ public final class MqttSource implements Source {
     private final LongAdder received = new LongAdder();
     private final LongAdder acknowledged = new LongAdder();
     private final LongAdder nacked = new LongAdder();
-    private final LongAdder reconnectsForRedelivery = new LongAdder();
     private final LongAdder releasedOnDisconnect = new LongAdder();
     private final RateLimitedLog lossLog = new RateLimitedLog(LOG, 10);
     private final Object closeLock = new Object();
@@ -182,17 +182,8 @@ public final class MqttSource implements Source {
      * @throws InterruptedException if interrupted while waiting
      */
     public void awaitReady(Duration timeout) throws InterruptedException {
-        try {
-            ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = ClientSession.unwrap(e);
-            throw cause instanceof MqttConnectionException ? (MqttConnectionException) cause
-                    : ConnectionErrors.describe(connection, cause);
-        } catch (TimeoutException e) {
-            throw new MqttConnectionException(connection.serverUri(), name + " is not connected and subscribed after "
-                    + timeout.toMillis() + " ms" + (subscribed.get() ? "" : ": nothing has subscribed to the source yet"),
-                    false, e);
-        }
+        ClientSession.await(ready, timeout, connection, () -> name + " is not connected and subscribed after "
+                + timeout.toMillis() + " ms" + (subscribed.get() ? "" : ": nothing has subscribed to the source yet"));
     }
 
     /**
@@ -359,7 +350,7 @@ public final class MqttSource implements Source {
                                     settings.version());
                             ready.complete(null);
                         } else {
-                            Throwable cause = ClientSession.unwrap(failure);
+                            Throwable cause = Futures.unwrap(failure);
                             if (!(cause instanceof ClientSession.ReceiveMaximumViolation)) {
                                 fail(ConnectionErrors.describe(settings, cause));
                             }
@@ -574,7 +565,6 @@ public final class MqttSource implements Source {
 
         void redeliver() {
             if (redeliveryScheduled.compareAndSet(false, true) && !closed) {
-                reconnectsForRedelivery.increment();
                 LOG.info("{}: a delivery was nacked; reconnecting so that the broker sends every unacknowledged "
                         + "message again (some may arrive twice)", name);
                 session.reconnectNow();

@@ -140,12 +140,7 @@ class MosquittoInteropIT {
                 .connection(MqttConnection.builder().serverUri(narrow.uri()).clientId("slow-reader")
                         .version(MqttVersion.MQTT_3_1_1).build())
                 .subscribe("slow/#").build();
-        List<Delivery> held = new ArrayList<>();
-        RecordingSubscriber<Delivery> subscriber = new RecordingSubscriber<>(d -> {
-            synchronized (held) {
-                held.add(d);
-            }
-        });
+        RecordingSubscriber<Delivery> subscriber = RecordingSubscriber.recording();
         source.subscribe(subscriber);
         source.awaitReady(WAIT);
         subscriber.request(5);
@@ -161,10 +156,8 @@ class MosquittoInteropIT {
         // Acknowledge as a pipeline would and ask for the rest: all 300 arrive, in order.
         int acked = 0;
         while (acked < 300) {
-            List<Delivery> batch;
-            synchronized (held) {
-                batch = new ArrayList<>(held.subList(acked, held.size()));
-            }
+            List<Delivery> held = subscriber.items();
+            List<Delivery> batch = held.subList(acked, held.size());
             batch.forEach(Delivery::ack);
             acked += batch.size();
             if (acked < 300) {
@@ -191,12 +184,7 @@ class MosquittoInteropIT {
                     .connection(MqttConnection.builder().serverUri(narrow.uri()).clientId("capped-reader")
                             .version(MqttVersion.MQTT_3_1_1).build())
                     .subscribe("capped/#").receiveMaximum(20).build();
-            List<Delivery> held = new ArrayList<>();
-            RecordingSubscriber<Delivery> subscriber = new RecordingSubscriber<>(d -> {
-                synchronized (held) {
-                    held.add(d);
-                }
-            });
+            RecordingSubscriber<Delivery> subscriber = RecordingSubscriber.recording();
             source.subscribe(subscriber);
             source.awaitReady(WAIT);
             subscriber.request(1000);
@@ -204,10 +192,7 @@ class MosquittoInteropIT {
                 device.publish(TestMessages.readings("capped/readings", 0, 300), Qos.AT_LEAST_ONCE);
             }
             Awaitility.await().atMost(WAIT).until(() -> subscriber.count() >= 10);
-            List<Delivery> first;
-            synchronized (held) {
-                first = new ArrayList<>(held.subList(0, 10));
-            }
+            List<Delivery> first = subscriber.items().subList(0, 10);
             first.forEach(Delivery::ack); // each PUBACK lets the broker send more
             // 10 settled + at most 20 unsettled: 30 handed out, and no more while nothing settles.
             Awaitility.await().atMost(WAIT).until(() -> subscriber.count() >= 30);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.edgeflow.core.Message;
+import dev.edgeflow.core.internal.Futures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -96,7 +96,7 @@ final class ContractSupport {
         try {
             future(stage).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
-            throw new AssertionError(what + " completed exceptionally: " + unwrap(e), unwrap(e));
+            throw new AssertionError(what + " completed exceptionally: " + Futures.unwrap(e), Futures.unwrap(e));
         } catch (TimeoutException e) {
             throw new AssertionError(what + " did not complete within " + timeout);
         } catch (InterruptedException e) {
@@ -111,7 +111,7 @@ final class ContractSupport {
         try {
             future(stage).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
-            return unwrap(e);
+            return Futures.unwrap(e);
         } catch (TimeoutException e) {
             throw new AssertionError(what + " did not complete within " + timeout
                     + "; it should have completed exceptionally");
@@ -129,20 +129,13 @@ final class ContractSupport {
             future(stage).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             return null;
         } catch (ExecutionException e) {
-            return unwrap(e);
+            return Futures.unwrap(e);
         } catch (TimeoutException e) {
             throw new AssertionError(what + " did not complete, normally or exceptionally, within " + timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while waiting for " + what, e);
         }
-    }
-
-    static Throwable unwrap(Throwable t) {
-        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     /**

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Sink;
+import dev.edgeflow.core.internal.Futures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -385,7 +386,7 @@ public abstract class SinkContract {
             all[i] = ContractSupport.future(stage).whenComplete((ignored, failure) -> {
                 if (failure != null) {
                     synchronized (failures) {
-                        failures.add("send " + index + ": " + ContractSupport.unwrap(failure));
+                        failures.add("send " + index + ": " + Futures.unwrap(failure));
                     }
                 }
             });

@@ -690,7 +690,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
             finishTarget(e, target, null);
             return;
         }
-        Throwable cause = unwrap(failure);
+        Throwable cause = Futures.unwrap(failure);
         SinkChannel channel = e.channels[target];
         if (retry.shouldRetry(cause, attempt) && !abandon) {
             retried.increment();
@@ -719,18 +719,11 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
                 finishTarget(e, target, null);
             } else {
                 LOG.error("pipeline '{}': dead-letter sink {} refused message {}; nacking it", name,
-                        deadLetter.sink.name(), letter.id(), unwrap(dlFailure));
-                cause.addSuppressed(unwrap(dlFailure));
+                        deadLetter.sink.name(), letter.id(), Futures.unwrap(dlFailure));
+                cause.addSuppressed(Futures.unwrap(dlFailure));
                 finishTarget(e, target, cause);
             }
         });
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     private void finishTarget(Envelope e, int target, Throwable failure) {
@@ -882,7 +875,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         for (SinkChannel channel : channels) {
             try {
                 flushes.add(channel.sink.flush().toCompletableFuture().exceptionally(t -> {
-                    LOG.warn("pipeline '{}': flushing sink {} failed", name, channel.sink.name(), unwrap(t));
+                    LOG.warn("pipeline '{}': flushing sink {} failed", name, channel.sink.name(), Futures.unwrap(t));
                     return null;
                 }));
             } catch (Exception e) {
