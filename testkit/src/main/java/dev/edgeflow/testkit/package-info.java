@@ -7,8 +7,10 @@
  * {@code MeterRegistryCompatibilityKit}. {@link dev.edgeflow.testkit.TestMessages} makes sensor
  * readings, {@link dev.edgeflow.testkit.RecordingSubscriber} records and checks the signals of
  * a {@link java.util.concurrent.Flow.Publisher}, {@link dev.edgeflow.testkit.FreePorts} finds
- * loopback ports for peers a test starts, and {@link dev.edgeflow.testkit.Peers} skips a test
- * loudly when an external program it needs is not installed.
+ * loopback ports for peers a test starts, {@link dev.edgeflow.testkit.FaultProxy} puts latency,
+ * bandwidth limits, stalls and cut connections between a client and its server, and
+ * {@link dev.edgeflow.testkit.Peers} skips a test loudly when an external program it needs is
+ * not installed.
  *
  * @since 0.1.0
  */
