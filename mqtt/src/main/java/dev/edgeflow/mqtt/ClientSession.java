@@ -179,6 +179,12 @@ abstract class ClientSession {
             listener.disconnected(new ReceiveMaximumViolation(connection, context.getCause()), false);
             return;
         }
+        if (context.getSource() == MqttDisconnectSource.CLIENT && isPacketIdentifierReuse(context.getCause())) {
+            // Reconnecting resends the broker's whole in-flight backlog and ends the same way.
+            context.getReconnector().reconnect(false);
+            listener.disconnected(new PacketIdentifierReuse(connection, context.getCause()), false);
+            return;
+        }
         boolean reconnect = connection.reconnect() && !problem.isPermanent();
         if (reconnect) {
             int attempts = context.getReconnector().getAttempts();
@@ -195,6 +201,44 @@ abstract class ClientSession {
         return cause instanceof Mqtt5DisconnectException
                 && ((Mqtt5DisconnectException) cause).getMqttMessage().getReasonCode()
                         == Mqtt5DisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED;
+    }
+
+    /**
+     * The client closed the connection because the broker sent a new message under a packet
+     * identifier the client still held unacknowledged (the client's words: "DUP flag must be set
+     * for a resent PUBLISH" over MQTT 3.1.1, "must not be resent during the same connection" over
+     * MQTT 5).
+     */
+    private static boolean isPacketIdentifierReuse(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && (m.contains("DUP flag must be set for a resent")
+                    || m.contains("must not be resent during the same connection"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The broker reused the packet identifier of a message the client had not yet acknowledged:
+     * it had more than 65 535 unacknowledged messages out to the client. Mosquitto 2.0.11 gets
+     * there over MQTT 3.1.1 when a backlog is queued for a subscriber, because it sends a whole
+     * {@code max_inflight_messages} window for each PUBACK. Every reconnect resends the backlog
+     * and ends the same way, so the source stops with this error instead of looping.
+     */
+    static final class PacketIdentifierReuse extends MqttConnectionException {
+        private static final long serialVersionUID = 1L;
+
+        PacketIdentifierReuse(MqttConnection c, Throwable cause) {
+            super(c.serverUri(), "MQTT broker " + c.serverUri() + " sent client id " + c.clientId()
+                    + " a new message under a packet identifier the client had not yet acknowledged, so more than "
+                    + "65535 messages were unacknowledged at once and the client closed the connection ("
+                    + cause.getMessage() + "). Mosquitto 2.0.11 does this when a backlog is queued for the client: "
+                    + "it sends a whole max_inflight_messages window for every PUBACK. Reconnecting resends that "
+                    + "backlog and ends the same way; set max_inflight_messages 1 on that broker (it keeps that "
+                    + "window), or use a broker that keeps its in-flight window", true, cause);
+        }
     }
 
     /**

@@ -201,6 +201,43 @@ class MosquittoInteropIT {
         }
     }
 
+    /**
+     * The setting that {@link ClientSession.PacketIdentifierReuse} recommends: with
+     * {@code max_inflight_messages 1} a backlog larger than the packet identifier space (65 535)
+     * queued for a persistent session arrives whole and in order.
+     */
+    @Test
+    void aBacklogBeyondThePacketIdentifierSpaceArrivesWithAWindowOfOne() throws Exception {
+        try (MosquittoBroker narrow = MosquittoBroker.builder().maxInflightMessages(1)
+                .maxQueuedMessages(200_000).start()) {
+            MqttConnection session = MqttConnection.builder().serverUri(narrow.uri()).clientId("window-one-reader")
+                    .version(MqttVersion.MQTT_3_1_1).reconnect(Duration.ofMillis(100), Duration.ofSeconds(1)).build();
+            MqttSource first = MqttSource.builder().connection(session).subscribe("backlog/#").build();
+            first.subscribe(RecordingSubscriber.acking());
+            first.awaitReady(WAIT);
+            first.close();
+            int count = 70_000;
+            try (TestClient device = TestClient.connect(narrow.uri())) {
+                device.publish(TestMessages.readings("backlog/readings", 0, count), Qos.AT_LEAST_ONCE);
+            }
+
+            MqttSource source = MqttSource.builder().connection(session).subscribe("backlog/#").build();
+            RecordingSubscriber<Delivery> subscriber = RecordingSubscriber.acking();
+            try {
+                source.subscribe(subscriber);
+                subscriber.request(Long.MAX_VALUE);
+                Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> subscriber.count() >= count
+                        || subscriber.error().isPresent());
+                assertThat(subscriber.error()).isEmpty();
+                assertThat(TestMessages.sequencesOf(subscriber.items().stream().map(Delivery::message)
+                        .collect(Collectors.toList()))).isEqualTo(
+                                java.util.stream.IntStream.range(0, count).boxed().collect(Collectors.toList()));
+            } finally {
+                source.close();
+            }
+        }
+    }
+
     @Test
     void userPropertiesAndRetainTravelThroughTheSink() throws Exception {
         try (MqttSink sink = MqttSink.builder().connection(connection("props-out", MqttVersion.MQTT_5).build()).build()) {

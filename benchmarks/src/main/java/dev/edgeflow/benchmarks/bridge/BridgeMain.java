@@ -101,6 +101,11 @@ public final class BridgeMain {
                     source.acknowledgedCount(), sink.publishedCount(), HeapSampler.mib(heap.usedNow()));
         }, statusMillis, statusMillis, TimeUnit.MILLISECONDS);
 
+        pipeline.completion().whenComplete((stats, failure) -> {
+            if (failure != null) {
+                System.err.printf("failed %s%n", failure.getMessage());
+            }
+        });
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             StopReport report = pipeline.stop(Duration.ofSeconds(10));
