@@ -9,6 +9,7 @@ import dev.edgeflow.core.internal.Futures;
 import dev.edgeflow.core.internal.RateLimitedLog;
 import io.reactivex.FlowableSubscriber;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Set;
 import java.util.Map;
@@ -37,8 +38,10 @@ import org.slf4j.LoggerFactory;
  * messages, and the broker stops sending when that window is full. When a connection is lost,
  * deliveries not yet acknowledged are released (no PUBACK goes out for them) and the broker sends
  * them again on the session's next connection; see {@link #releasedOnDisconnectCount()}. QoS 0 messages have no
- * window: while the pipeline is slow the client keeps the newest receive-maximum of them and
- * drops older ones (logged by the client), as QoS 0 allows.
+ * window: while the pipeline is slow, a source whose subscriptions are all QoS 0 keeps the newest
+ * receive-maximum of them and drops older ones, as QoS 0 allows, counted in
+ * {@link #droppedCount()}. (Beside QoS 1/2 subscriptions the client does that itself and only
+ * logs it.)
  *
  * <p>Mosquitto 2.0 over MQTT 5 sends more unacknowledged messages than the receive maximum once
  * acknowledgements flow, and the client then disconnects. The source falls back to MQTT 3.1.1 on
@@ -77,7 +80,7 @@ public final class MqttSource implements Source {
     public static final int DEFAULT_RECEIVE_MAXIMUM = 64;
     /**
      * The receive maximum used unless set, when every subscription is QoS 0. It bounds only the
-     * client's queue of QoS 0 messages the pipeline has not taken yet; older ones are dropped.
+     * QoS 0 messages waiting for the pipeline; older ones are dropped and counted.
      */
     public static final int DEFAULT_QOS0_RECEIVE_MAXIMUM = 1024;
 
@@ -94,6 +97,7 @@ public final class MqttSource implements Source {
     private final LongAdder acknowledged = new LongAdder();
     private final LongAdder nacked = new LongAdder();
     private final LongAdder releasedOnDisconnect = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
     private final RateLimitedLog lossLog = new RateLimitedLog(LOG, 10);
     private final Object closeLock = new Object();
     private volatile boolean closed;
@@ -226,6 +230,18 @@ public final class MqttSource implements Source {
     }
 
     /**
+     * Returns how many QoS 0 messages were dropped because the pipeline took them more slowly
+     * than they arrived: a source whose subscriptions are all QoS 0 keeps the newest
+     * {@link #receiveMaximum()} of them waiting and drops the oldest, with a warning in the log
+     * at most every 10 seconds. QoS 0 allows that; this count makes it visible.
+     *
+     * @return the count
+     */
+    public long droppedCount() {
+        return dropped.sum();
+    }
+
+    /**
      * Returns the protocol version the source speaks now: the connection's, or MQTT 3.1.1 after
      * the broker broke MQTT 5 flow control and the source fell back (Mosquitto 2.0 does; see
      * the class documentation).
@@ -324,6 +340,13 @@ public final class MqttSource implements Source {
         /** How many of {@link #unsettled} there are, kept beside the set for the credit sums. */
         private int unsettledCount;
         private boolean fellBack;
+        /**
+         * QoS 0 only ({@code !windowed}): what arrived while the subscriber had no demand, newest
+         * {@link #receiveMaximum} kept. The client is asked for everything, so that its own
+         * QoS 0 drops (logged, not counted) never happen and ours are counted.
+         */
+        private final ArrayDeque<ClientSession.Incoming> waiting = new ArrayDeque<>();
+        private boolean draining;
         /** QoS 1/2 deliveries emitted and not yet acknowledged to the client. */
         final Set<ClientSession.Incoming> unsettled = ConcurrentHashMap.newKeySet();
         private final AtomicBoolean redeliveryScheduled = new AtomicBoolean();
@@ -390,7 +413,13 @@ public final class MqttSource implements Source {
                     return;
                 }
                 long want = demand == Long.MAX_VALUE ? Long.MAX_VALUE : demand - upstreamOutstanding;
-                if (windowed) {
+                if (!windowed) {
+                    // QoS 0 only: take everything the client has and bound it in waiting.
+                    if (upstreamOutstanding == Long.MAX_VALUE) {
+                        return;
+                    }
+                    want = Long.MAX_VALUE;
+                } else {
                     want = Math.min(want, (long) receiveMaximum - unsettledCount - upstreamOutstanding);
                 }
                 s = upstream;
@@ -398,7 +427,7 @@ public final class MqttSource implements Source {
                     return;
                 }
                 n = want;
-                upstreamOutstanding += n;
+                upstreamOutstanding = n == Long.MAX_VALUE ? Long.MAX_VALUE : upstreamOutstanding + n;
             }
             s.request(n);
         }
@@ -418,14 +447,11 @@ public final class MqttSource implements Source {
         @Override
         public void onNext(ClientSession.Incoming in) {
             received.increment();
-            Message.Builder mb = Message.builder(in.topic).payload(in.payload).qos(in.qos);
-            if (!in.properties.isEmpty()) {
-                mb.headers(in.properties);
+            if (!windowed) {
+                onNextAtMostOnce(in);
+                return;
             }
-            if (in.retain) {
-                mb.header(MqttHeaders.RETAIN, "true");
-            }
-            Delivery delivery = Delivery.of(mb.build(), new Settle(in));
+            Delivery delivery = deliveryOf(in);
             boolean counted = in.qos != Qos.AT_MOST_ONCE;
             if (counted) {
                 unsettled.add(in);
@@ -445,6 +471,61 @@ public final class MqttSource implements Source {
                 }
                 downstream.onNext(delivery);
             }
+        }
+
+        private void onNextAtMostOnce(ClientSession.Incoming in) {
+            synchronized (emitLock) {
+                if (terminated) {
+                    return;
+                }
+                if (waiting.isEmpty() && demand > 0 && !draining) {
+                    if (demand != Long.MAX_VALUE) {
+                        demand--;
+                    }
+                    downstream.onNext(deliveryOf(in));
+                    return;
+                }
+                if (waiting.size() >= receiveMaximum) {
+                    ClientSession.Incoming oldest = waiting.poll();
+                    dropped.increment();
+                    lossLog.warn("{}: the pipeline is slower than QoS 0 messages arrive; dropped the oldest waiting "
+                            + "(on '{}'), keeping the newest {} ({} dropped so far, droppedCount())", name,
+                            oldest.topic, receiveMaximum, dropped.sum());
+                }
+                waiting.add(in);
+            }
+            drainWaiting();
+        }
+
+        /** Hands waiting QoS 0 messages to the subscriber while it has demand; never reentrant. */
+        private void drainWaiting() {
+            synchronized (emitLock) {
+                if (draining) {
+                    return;
+                }
+                draining = true;
+                try {
+                    while (demand > 0 && !waiting.isEmpty() && !terminated) {
+                        if (demand != Long.MAX_VALUE) {
+                            demand--;
+                        }
+                        downstream.onNext(deliveryOf(waiting.poll()));
+                    }
+                } finally {
+                    draining = false;
+                }
+            }
+        }
+
+        private Delivery deliveryOf(ClientSession.Incoming in) {
+            Message.Builder mb = Message.builder(in.topic).payload(in.payload).qos(in.qos);
+            if (!in.properties.isEmpty()) {
+                mb.headers(in.properties);
+            }
+            if (in.retain) {
+                mb.header(MqttHeaders.RETAIN, "true");
+            }
+            return Delivery.of(mb.build(), new Settle(in));
         }
 
         @Override
@@ -468,6 +549,9 @@ public final class MqttSource implements Source {
             synchronized (emitLock) {
                 demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
             }
+            if (!windowed) {
+                drainWaiting();
+            }
             replenish();
         }
 
@@ -476,6 +560,7 @@ public final class MqttSource implements Source {
             cancelUpstream();
             synchronized (emitLock) {
                 terminated = true;
+                waiting.clear();
             }
         }
 
@@ -492,6 +577,7 @@ public final class MqttSource implements Source {
                     return;
                 }
                 terminated = true;
+                waiting.clear();
                 downstream.onError(problem);
             }
             cancelUpstream();
