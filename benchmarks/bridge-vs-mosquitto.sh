@@ -37,6 +37,9 @@ TOPICS=${TOPICS:-8}
 IDLE_SECONDS=${IDLE_SECONDS:-10}
 # Readings sent through the same path before the measured ones, on topics of their own, so that
 # the JITs of LoadMain and BridgeMain are warm (Mosquitto has none to warm). 0 measures cold.
+# 50 000 leaves the bridge's C2 compiler busy into the measured window; WARMUP=300000 measures a
+# warm bridge (RESULTS.md, 27 November), but its longer backlog can drive Mosquitto 2.0.11 into
+# packet identifier reuse, which stops the edgeflow source with that error (see docs/mqtt.md).
 WARMUP=${WARMUP:-50000}
 BRIDGE_JAVA_OPTS=${BRIDGE_JAVA_OPTS:-}
 LOAD_JAVA_OPTS=${LOAD_JAVA_OPTS:-}
