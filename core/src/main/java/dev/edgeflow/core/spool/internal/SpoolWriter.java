@@ -1,0 +1,606 @@
+package dev.edgeflow.core.spool.internal;
+
+import static dev.edgeflow.core.spool.internal.SpoolFormat.RECORD_HEADER_BYTES;
+import static dev.edgeflow.core.spool.internal.SpoolFormat.RECORD_MAGIC;
+import static dev.edgeflow.core.spool.internal.SpoolFormat.SEGMENT_HEADER_BYTES;
+
+import dev.edgeflow.core.internal.RateLimitedLog;
+import dev.edgeflow.core.spool.Durability;
+import dev.edgeflow.core.spool.SpoolException;
+import dev.edgeflow.core.spool.SpoolFullPolicy;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
+
+/**
+ * The spool's one writer thread. Appending threads only queue; this thread takes everything
+ * queued at once, encodes it into one direct buffer, writes it with one system call per
+ * megabyte, forces the file as the durability mode asks, publishes the records to the reader
+ * and completes their futures. It also rolls and deletes segments, applies the full policy
+ * and saves the confirmed cursor, so that every change to the files happens on one thread.
+ */
+final class SpoolWriter implements Runnable {
+    private static final int BUFFER_BYTES = 1 << 20;
+    /** A huge backlog is committed in steps of this size, so its first appends need not wait for its last. */
+    private static final int MAX_BATCH_BYTES = 4 << 20;
+
+    private enum Room { OK, WAIT, FAILED }
+
+    private final DiskSpool spool;
+    private final SpoolConfig config;
+    private final Path dir;
+    private final RateLimitedLog failureLog;
+    private final RateLimitedLog dropLog;
+    private final Thread thread;
+
+    // The hand-off from appending threads.
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wakeup = lock.newCondition();
+    private ArrayDeque<PendingAppend> incoming = new ArrayDeque<>();
+    private boolean sleeping;
+    private boolean wakeRequested;
+    private boolean closing;
+
+    private volatile boolean waitingForRoom;
+
+    // Everything below belongs to the writer thread.
+    private ArrayDeque<PendingAppend> work = new ArrayDeque<>();
+    private final ArrayList<PendingAppend> batch = new ArrayList<>();
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private final CRC32C crc = new CRC32C();
+    private final long fsyncIntervalNanos;
+    private final long cursorIntervalNanos;
+    private Segment active;
+    private FileChannel activeChannel;
+    /** End of what is encoded, in the active segment. */
+    private long writePosition;
+    /** End of what is handed to the channel. */
+    private long flushedPosition;
+    private long nextSequence;
+    private long lastCommittedSequence;
+    private int batchBytes;
+    private long batchTime;
+    private boolean unforced;
+    private boolean needsRepair;
+    private long lastForce;
+    private long lastCursorSave;
+    private long savedCursor;
+
+    SpoolWriter(DiskSpool spool, Recovery.Result recovered) {
+        this.spool = spool;
+        this.config = spool.config;
+        this.dir = spool.directory;
+        this.failureLog = new RateLimitedLog(config.log(), 10);
+        this.dropLog = new RateLimitedLog(config.log(), 10);
+        this.fsyncIntervalNanos = config.fsyncInterval().toNanos();
+        this.cursorIntervalNanos = config.cursorInterval().toNanos();
+        this.active = recovered.active;
+        this.activeChannel = recovered.activeChannel;
+        this.writePosition = recovered.active.readableEnd;
+        this.flushedPosition = writePosition;
+        this.nextSequence = recovered.nextSequence;
+        this.lastCommittedSequence = recovered.nextSequence - 1;
+        this.savedCursor = recovered.savedCursor;
+        this.lastForce = System.nanoTime();
+        this.lastCursorSave = lastForce;
+        this.thread = new Thread(this, "edgeflow-spool-writer-" + (dir.getFileName() == null ? dir : dir.getFileName()));
+        thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    boolean isWaitingForRoom() {
+        return waitingForRoom;
+    }
+
+    /** Queues an append; fails it at once if the spool is closing. Never blocks for long. */
+    void submit(PendingAppend p) {
+        boolean accepted;
+        lock.lock();
+        try {
+            accepted = !closing;
+            if (accepted) {
+                incoming.add(p);
+                spool.pendingAppends.increment();
+                if (sleeping) {
+                    sleeping = false;
+                    wakeup.signal();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!accepted) {
+            p.completeExceptionally(new SpoolException(dir, "the spool in " + dir + " is closed: nothing appended", null));
+        }
+    }
+
+    /** Asks the thread to look again at room and confirmed segments. */
+    void wake() {
+        lock.lock();
+        try {
+            wakeRequested = true;
+            if (sleeping) {
+                sleeping = false;
+                wakeup.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops taking appends and waits until everything queued is written or failed. */
+    void close() {
+        lock.lock();
+        try {
+            closing = true;
+            wakeup.signal();
+        } finally {
+            lock.unlock();
+        }
+        if (Thread.currentThread() == thread) {
+            return; // called from a completion on this thread: it finishes once the caller returns
+        }
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void run() {
+        try {
+            reclaim();
+            boolean open;
+            do {
+                open = awaitWork();
+                step();
+            } while (open);
+        } catch (Throwable t) {
+            config.log().error("spool {}: the writer stopped on an unexpected failure; appends fail from now on",
+                    dir, t);
+        } finally {
+            finish();
+        }
+    }
+
+    /** Waits for appends, a wake-up or a timer; returns false once the spool is closing. */
+    private boolean awaitWork() {
+        lock.lock();
+        try {
+            while (!closing && !wakeRequested && (incoming.isEmpty() || waitingForRoom)) {
+                long delay = timerDelay();
+                if (delay <= 0) {
+                    break;
+                }
+                sleeping = true;
+                try {
+                    wakeup.awaitNanos(delay);
+                } catch (InterruptedException e) {
+                    // nobody but close() should stop this thread, and close() does it with a flag
+                }
+                sleeping = false;
+            }
+            wakeRequested = false;
+            if (!incoming.isEmpty()) {
+                if (work.isEmpty()) {
+                    ArrayDeque<PendingAppend> t = work;
+                    work = incoming;
+                    incoming = t;
+                } else {
+                    work.addAll(incoming);
+                    incoming.clear();
+                }
+            }
+            return !closing;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long timerDelay() {
+        long now = System.nanoTime();
+        long delay = cursorIntervalNanos;
+        if (unforced) {
+            delay = Math.min(delay, lastForce + fsyncIntervalNanos - now);
+        }
+        if (spool.reader.cursor() != savedCursor) {
+            delay = Math.min(delay, lastCursorSave + cursorIntervalNanos - now);
+        }
+        return delay;
+    }
+
+    private void step() {
+        reclaim();
+        processWork();
+        long now = System.nanoTime();
+        if (unforced && now - lastForce >= fsyncIntervalNanos) {
+            forceOnTimer();
+        }
+        if (now - lastCursorSave >= cursorIntervalNanos) {
+            saveCursor();
+        }
+    }
+
+    private void processWork() {
+        waitingForRoom = false;
+        while (!work.isEmpty()) {
+            PendingAppend p = work.peekFirst();
+            if (p.isDone()) { // cancelled by its caller
+                work.pollFirst();
+                spool.pendingAppends.decrement();
+                continue;
+            }
+            Room room = makeRoom(p);
+            if (room == Room.WAIT) {
+                waitingForRoom = true;
+                break;
+            }
+            work.pollFirst();
+            if (room == Room.OK) {
+                encode(p);
+                if (config.durability() == Durability.ALWAYS || batchBytes >= MAX_BATCH_BYTES) {
+                    commit();
+                }
+            }
+        }
+        commit();
+    }
+
+    /** Makes room for one record: rolls, reclaims, drops, or says to wait. */
+    private Room makeRoom(PendingAppend p) {
+        int need = p.recordBytes;
+        while (true) {
+            boolean mustRoll = writePosition + need > config.segmentBytes();
+            long required = need + (mustRoll ? SEGMENT_HEADER_BYTES : 0);
+            if (spool.totalBytes.get() + required <= config.maxBytes()) {
+                return !mustRoll || roll(p) ? Room.OK : Room.FAILED;
+            }
+            if (reclaim() > 0) {
+                continue;
+            }
+            Segment oldest = spool.segments.firstEntry().getValue();
+            boolean dropOldest = config.whenFull() == SpoolFullPolicy.DROP_OLDEST;
+            if (oldest != active) {
+                if (dropOldest) {
+                    drop(oldest);
+                    continue;
+                }
+                return Room.WAIT;
+            }
+            // The active segment is all there is: closing it lets it go once it is confirmed.
+            if (mustRoll && (dropOldest || spool.reader.cursor() > active.lastSequence)) {
+                if (!roll(p)) {
+                    return Room.FAILED;
+                }
+                continue;
+            }
+            return Room.WAIT;
+        }
+    }
+
+    private void encode(PendingAppend p) {
+        int need = p.recordBytes;
+        ByteBuffer target = buffer;
+        if (need > buffer.remaining()) {
+            flushOrFail();
+            if (need > buffer.capacity()) {
+                target = ByteBuffer.allocate(need); // a record bigger than the buffer goes on its own
+            }
+        }
+        if (batch.isEmpty()) {
+            batchTime = config.clock().millis();
+        }
+        long seq = nextSequence;
+        int start = target.position();
+        target.putInt(RECORD_MAGIC).putInt(0).putInt(need - 12).putLong(seq).putLong(batchTime);
+        MessageCodec.encode(p.message, target);
+        int end = target.position();
+        if (end - start != need) {
+            target.position(start);
+            fail(p, new IllegalStateException("message " + p.message.id() + " encoded to " + (end - start)
+                    + " bytes, not the " + need + " measured: it was not appended"));
+            return;
+        }
+        int limit = target.limit();
+        target.position(start + 8).limit(end);
+        crc.reset();
+        crc.update(target);
+        target.limit(limit).position(end);
+        target.putInt(start + 4, (int) crc.getValue());
+
+        p.sequence = seq;
+        nextSequence = seq + 1;
+        batch.add(p);
+        batchBytes += need;
+        writePosition += need;
+        spool.totalBytes.addAndGet(need);
+        if (target != buffer) {
+            target.flip();
+            try {
+                writeFully(target);
+            } catch (IOException e) {
+                failBatch(e);
+            }
+        }
+    }
+
+    private void flushOrFail() {
+        try {
+            flush();
+        } catch (IOException e) {
+            failBatch(e);
+        }
+    }
+
+    private void flush() throws IOException {
+        if (needsRepair) {
+            repair();
+            if (needsRepair) {
+                buffer.clear();
+                throw new IOException("a failed write could not be cut back, so nothing more is written");
+            }
+        }
+        buffer.flip();
+        try {
+            writeFully(buffer);
+        } finally {
+            buffer.clear();
+        }
+    }
+
+    private void writeFully(ByteBuffer src) throws IOException {
+        while (src.hasRemaining()) {
+            flushedPosition += activeChannel.write(src, flushedPosition);
+        }
+    }
+
+    /** Writes and forces what is encoded, as the durability mode asks, then completes it. */
+    private void commit() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            flush();
+            if (config.durability() != Durability.INTERVAL) {
+                activeChannel.force(false);
+                lastForce = System.nanoTime();
+            } else if (!unforced) {
+                unforced = true;
+                lastForce = System.nanoTime();
+            }
+        } catch (IOException e) {
+            failBatch(e);
+            return;
+        }
+        publish();
+    }
+
+    private void publish() {
+        int n = batch.size();
+        long last = batch.get(n - 1).sequence;
+        spool.recordsHeld.addAndGet(n);
+        active.recordCount += n;
+        active.size = writePosition;
+        active.readableEnd = writePosition;
+        active.lastSequence = last; // after readableEnd: the reader reads them in the other order
+        lastCommittedSequence = last;
+        spool.appended += n;
+        spool.publishedSequence = last; // after readableEnd: the reader reads them in the other order
+        spool.pendingAppends.add(-n);
+        for (int i = 0; i < n; i++) {
+            PendingAppend p = batch.get(i);
+            p.complete(p.sequence);
+        }
+        batch.clear();
+        batchBytes = 0;
+        spool.reader.notifyAvailable();
+    }
+
+    /** Fails what is encoded and not committed, and cuts the file back to the last committed record. */
+    private void failBatch(IOException e) {
+        int n = batch.size();
+        SpoolException failure = new SpoolException(dir, "cannot write to the spool in " + dir + ": "
+                + SpoolFiles.describe(e) + "; the append was not stored (everything stored before is kept)", e);
+        failureLog.warn("spool {}: a write failed, {} appends failed with it: {}", dir, n, SpoolFiles.describe(e));
+        for (int i = 0; i < n; i++) {
+            batch.get(i).completeExceptionally(failure);
+        }
+        spool.pendingAppends.add(-n);
+        batch.clear();
+        batchBytes = 0;
+        buffer.clear();
+        long good = active.readableEnd;
+        spool.totalBytes.addAndGet(-(writePosition - good));
+        writePosition = good;
+        flushedPosition = good;
+        nextSequence = Math.max(lastCommittedSequence + 1, active.baseSequence);
+        repair();
+    }
+
+    /** Cuts the active segment back to its last committed record, so no partial write stays behind. */
+    private void repair() {
+        try {
+            if (activeChannel.size() > active.readableEnd) {
+                activeChannel.truncate(active.readableEnd);
+            }
+            needsRepair = false;
+        } catch (IOException e) {
+            needsRepair = true;
+            failureLog.warn("spool {}: cannot cut segment {} back to offset {} after a failed write: {}",
+                    dir, active, active.readableEnd, SpoolFiles.describe(e));
+        }
+    }
+
+    private void fail(PendingAppend p, RuntimeException e) {
+        p.completeExceptionally(e);
+        spool.pendingAppends.decrement();
+    }
+
+    private void forceOnTimer() {
+        try {
+            activeChannel.force(false);
+        } catch (IOException e) {
+            config.log().error("spool {}: forcing segment {} to disk failed ({}): appends completed in the last {} ms "
+                    + "may not survive a power loss", dir, active, SpoolFiles.describe(e),
+                    TimeUnit.NANOSECONDS.toMillis(fsyncIntervalNanos));
+        }
+        unforced = false;
+        lastForce = System.nanoTime();
+    }
+
+    /** Closes the active segment and starts a new one; on failure fails {@code p} and keeps the old one. */
+    private boolean roll(PendingAppend p) {
+        commit();
+        long base = Math.max(nextSequence, active.baseSequence + 1);
+        Path path = dir.resolve(SpoolFormat.segmentFileName(base));
+        FileChannel ch;
+        try {
+            ch = SpoolFiles.createSegment(config.opener(), path, base);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException ignored) {
+                // the next roll truncates it
+            }
+            failureLog.warn("spool {}: cannot start segment {}: {}", dir, path.getFileName(), SpoolFiles.describe(e));
+            fail(p, new SpoolException(dir, "cannot start segment file " + path.getFileName() + " in spool directory "
+                    + dir + ": " + SpoolFiles.describe(e) + "; the append was not stored", e));
+            return false;
+        }
+        SpoolFiles.syncDirectory(config.opener(), dir);
+        if (unforced) {
+            forceOnTimer();
+        }
+        Segment seg = new Segment(base, path, true);
+        seg.readableEnd = SEGMENT_HEADER_BYTES;
+        seg.size = SEGMENT_HEADER_BYTES;
+        spool.segments.put(base, seg);
+        spool.totalBytes.addAndGet(SEGMENT_HEADER_BYTES);
+        Segment old = active;
+        FileChannel oldChannel = activeChannel;
+        active = seg;
+        activeChannel = ch;
+        writePosition = SEGMENT_HEADER_BYTES;
+        flushedPosition = SEGMENT_HEADER_BYTES;
+        nextSequence = base;
+        needsRepair = false;
+        old.sealed = true; // after the new segment is in the map: the reader looks for it once it sees this
+        SpoolFiles.closeQuietly(oldChannel);
+        saveCursor();
+        reclaim();
+        return true;
+    }
+
+    /** Deletes the oldest segments while every record in them is confirmed; returns how many. */
+    private int reclaim() {
+        int n = 0;
+        while (true) {
+            Map.Entry<Long, Segment> first = spool.segments.firstEntry();
+            Segment s = first == null ? null : first.getValue();
+            if (s == null || s == active || !s.sealed || spool.reader.cursor() <= s.lastSequence) {
+                return n;
+            }
+            spool.reader.release(s, false);
+            try {
+                Files.deleteIfExists(s.path);
+            } catch (IOException e) {
+                failureLog.warn("spool {}: cannot delete confirmed segment {}: {}; it is tried again later", dir, s,
+                        SpoolFiles.describe(e));
+                return n;
+            }
+            spool.segments.remove(s.baseSequence);
+            spool.totalBytes.addAndGet(-s.size);
+            int leftover = s.recordCount - s.confirmedCount;
+            if (leftover > 0) {
+                spool.recordsHeld.addAndGet(-leftover); // records the reader could no longer read
+            }
+            n++;
+        }
+    }
+
+    private void drop(Segment oldest) {
+        int lost = spool.reader.release(oldest, true);
+        spool.segments.remove(oldest.baseSequence);
+        spool.totalBytes.addAndGet(-oldest.size);
+        spool.recordsHeld.addAndGet(-Math.max(0, oldest.recordCount - oldest.confirmedCount));
+        spool.dropped.add(lost);
+        try {
+            Files.deleteIfExists(oldest.path);
+        } catch (IOException e) {
+            config.log().error("spool {}: cannot delete segment {} dropped to make room: {}; its records come "
+                    + "again after a restart", dir, oldest, SpoolFiles.describe(e));
+        }
+        dropLog.warn("spool {} is full (maxBytes {}): dropped the oldest segment {} with {} unconfirmed records",
+                dir, config.maxBytes(), oldest, lost);
+    }
+
+    private void saveCursor() {
+        lastCursorSave = System.nanoTime();
+        long c = spool.reader.cursor();
+        if (c == savedCursor) {
+            return;
+        }
+        try {
+            spool.cursorFile.write(c);
+            savedCursor = c;
+        } catch (IOException e) {
+            failureLog.warn("spool {}: cannot save the confirmed position: {}; confirmed records may be handed out "
+                    + "again after a restart", dir, SpoolFiles.describe(e));
+        }
+    }
+
+    /** Runs last on this thread: no future is left hanging, and the directory is let go. */
+    private void finish() {
+        lock.lock();
+        try {
+            closing = true;
+            work.addAll(incoming);
+            incoming.clear();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            commit();
+        } catch (RuntimeException e) {
+            config.log().error("spool {}: final write failed", dir, e);
+        }
+        SpoolException closed = new SpoolException(dir, "the spool in " + dir + " was closed before this append "
+                + "was stored" + (waitingForRoom ? ": it was waiting for room, the spool held maxBytes "
+                + config.maxBytes() : ""), null);
+        for (PendingAppend p : batch) {
+            fail(p, closed);
+        }
+        batch.clear();
+        for (PendingAppend p : work) {
+            fail(p, closed);
+        }
+        work.clear();
+        waitingForRoom = false;
+        if (unforced) {
+            forceOnTimer();
+        }
+        saveCursor();
+        SpoolFiles.closeQuietly(activeChannel);
+        SpoolFiles.closeQuietly(spool.cursorFile);
+        spool.lock.release();
+    }
+}
