@@ -23,5 +23,16 @@ public enum OverflowPolicy {
      * acknowledged to the source, counted in {@link PipelineStats#dropped()} and logged at a
      * limited rate.
      */
-    DROP_NEWEST
+    DROP_NEWEST,
+    /**
+     * Store and forward: every sink of the pipeline gets a spool on disk in front of it (a
+     * {@link dev.edgeflow.core.spool.SpoolingSink} in its own directory under the one given to
+     * {@link Pipeline.Builder#spool(java.nio.file.Path)}), and a delivery is acked to its
+     * source as soon as it is durable in the spool of every sink it is routed to. The spools
+     * replay to their sinks in order as those sinks confirm, so a slow or unreachable sink no
+     * longer holds back the others or the source, until its spool is full (then the spool's
+     * full policy applies; by default the source is slowed). The in-memory buffer behaves as
+     * with {@link #BACKPRESSURE}.
+     */
+    SPOOL
 }

@@ -2,7 +2,11 @@ package dev.edgeflow.core;
 
 import dev.edgeflow.core.internal.DefaultPipeline;
 import dev.edgeflow.core.internal.PipelineSpec;
+import dev.edgeflow.core.spool.SpoolStats;
+import dev.edgeflow.core.spool.SpoolingSink;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
@@ -82,6 +86,17 @@ public interface Pipeline extends AutoCloseable {
      * @return {@code false} once the source completed or the pipeline was stopped
      */
     boolean isRunning();
+
+    /**
+     * Returns the levels of the spools this pipeline keeps in front of its sinks with
+     * {@link OverflowPolicy#SPOOL}: bytes and records held, the age of the oldest, the replay
+     * rate. Empty for other policies.
+     *
+     * @return spool stats by sink name, in route order
+     */
+    default Map<String, SpoolStats> spoolStats() {
+        return Map.of();
+    }
 
     /**
      * Stops the pipeline: cancels the source subscription, waits up to {@code deadline} for
@@ -272,6 +287,35 @@ public interface Pipeline extends AutoCloseable {
         public Builder buffer(int capacity, OverflowPolicy policy) {
             spec.bufferCapacity = PipelineSpec.positive(capacity, "buffer capacity");
             spec.overflowPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Sets the directory under which {@link OverflowPolicy#SPOOL} keeps one spool per sink,
+         * each in a subdirectory named after the sink. Needed with that policy, refused with
+         * the others.
+         *
+         * @param directory a directory for this pipeline alone; created if missing
+         * @return this builder
+         */
+        public Builder spool(Path directory) {
+            return spool(directory, b -> { });
+        }
+
+        /**
+         * Sets the spool directory, as {@link #spool(Path)}, and adjusts each sink's
+         * {@link SpoolingSink}: replay rate, window, retry delays, and through
+         * {@link SpoolingSink.Builder#spool(java.util.function.Consumer)} the spool's size,
+         * durability and full policy. The pipeline's dead-letter sink, if any, is each spooling
+         * sink's too.
+         *
+         * @param directory a directory for this pipeline alone; created if missing
+         * @param settings called with each sink's builder
+         * @return this builder
+         */
+        public Builder spool(Path directory, Consumer<SpoolingSink.Builder> settings) {
+            spec.spoolDirectory = Objects.requireNonNull(directory, "directory");
+            spec.spoolSettings = Objects.requireNonNull(settings, "settings");
             return this;
         }
 

@@ -13,12 +13,17 @@ import dev.edgeflow.core.Source;
 import dev.edgeflow.core.StopReport;
 import dev.edgeflow.core.TopicFilter;
 import dev.edgeflow.core.TopicRewrite;
+import dev.edgeflow.core.spool.SpoolStats;
+import dev.edgeflow.core.spool.SpoolingSink;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -75,6 +80,9 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
     private int lastMatch;
     private final List<SinkChannel> channels;
     private final SinkChannel deadLetter;
+    /** With SPOOL: the spooling sink in front of each sink, by the sink's identity; owned and closed here. */
+    private final Map<Sink, SpoolingSink> spooled;
+    private final List<Map.Entry<String, SpoolingSink>> spoolsInRouteOrder;
     private final EnvelopeBuffer buffer;
     private final OverflowPolicy policy;
     private final RetryPolicy retry;
@@ -137,17 +145,31 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         }
     }
 
-    private DefaultPipeline(PipelineSpec spec) {
+    private DefaultPipeline(PipelineSpec spec, Map<Sink, SpoolingSink> spooled) {
         this.name = spec.name;
         this.source = spec.source;
         this.steps = spec.steps.toArray(new PipelineSpec.Step[0]);
+        this.spooled = spooled;
+        List<Map.Entry<String, SpoolingSink>> inRouteOrder = new ArrayList<>();
+        for (PipelineSpec.RouteSpec r : spec.routes) {
+            SpoolingSink s = spooled.get(r.sink());
+            if (s != null && inRouteOrder.stream().noneMatch(e -> e.getValue() == s)) {
+                inRouteOrder.add(Map.entry(r.sink().name(), s));
+            }
+        }
+        this.spoolsInRouteOrder = List.copyOf(inRouteOrder);
         Map<Sink, SinkChannel> bySink = new IdentityHashMap<>();
         this.routes = new Route[spec.routes.size()];
         for (int i = 0; i < routes.length; i++) {
             PipelineSpec.RouteSpec r = spec.routes.get(i);
-            SinkChannel channel = bySink.computeIfAbsent(r.sink(),
-                    s -> new SinkChannel(s, spec.maxInFlight.getOrDefault(s, spec.defaultMaxInFlight)));
-            String label = "route " + (r.filter() == null ? "*" : "'" + r.filter() + "'") + " to " + r.sink().name();
+            // With SPOOL the pipeline sends to the sink's spool; its cap then bounds the appends
+            // waiting for disk, and the spooling sink keeps the sink's own cap towards the sink.
+            Sink target = spooled.getOrDefault(r.sink(), null);
+            Sink channelSink = target != null ? target : r.sink();
+            SinkChannel channel = bySink.computeIfAbsent(channelSink,
+                    s -> new SinkChannel(s, spec.maxInFlight.getOrDefault(r.sink(), spec.defaultMaxInFlight)));
+            String label = "route " + (r.filter() == null ? "*" : "'" + r.filter() + "'") + " to " + r.sink().name()
+                    + (target != null ? " (spooled)" : "");
             routes[i] = new Route(r.filter(), r.rewrite(), channel, label);
         }
         this.allTargets = new SinkChannel[routes.length];
@@ -159,7 +181,8 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         this.deadLetter = spec.deadLetter == null ? null
                 : bySink.getOrDefault(spec.deadLetter, new SinkChannel(spec.deadLetter,
                         spec.maxInFlight.getOrDefault(spec.deadLetter, spec.defaultMaxInFlight)));
-        this.policy = spec.overflowPolicy;
+        // With SPOOL the spools take the overflow; the memory buffer in front of them backpressures.
+        this.policy = spec.overflowPolicy == OverflowPolicy.SPOOL ? OverflowPolicy.BACKPRESSURE : spec.overflowPolicy;
         this.capacity = spec.bufferCapacity;
         this.buffer = EnvelopeBuffer.create(capacity, policy);
         this.retry = spec.retryPolicy;
@@ -173,7 +196,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
      * @return the running pipeline
      */
     public static Pipeline start(PipelineSpec spec) {
-        DefaultPipeline pipeline = new DefaultPipeline(spec);
+        DefaultPipeline pipeline = new DefaultPipeline(spec, openSpools(spec));
         LOG.info("pipeline '{}' starting: source {}, routes {}, buffer {} ({}), retry {}", pipeline.name,
                 pipeline.source.name(), pipeline.routeLabels(), pipeline.capacity, pipeline.policy, pipeline.retry);
         pipeline.source.subscribe(pipeline);
@@ -844,6 +867,73 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
 
     // ---------------------------------------------------------------- lifecycle
 
+    /**
+     * Opens a spooling sink for each distinct sink of the routes, each in a subdirectory named
+     * after the sink; closes those already open if one fails.
+     */
+    private static Map<Sink, SpoolingSink> openSpools(PipelineSpec spec) {
+        if (spec.overflowPolicy != OverflowPolicy.SPOOL) {
+            return Map.of();
+        }
+        Map<Sink, SpoolingSink> spooled = new IdentityHashMap<>();
+        Set<String> names = new HashSet<>();
+        try {
+            for (PipelineSpec.RouteSpec r : spec.routes) {
+                Sink sink = r.sink();
+                if (spooled.containsKey(sink)) {
+                    continue;
+                }
+                String dirName = directoryName(sink.name());
+                for (int n = 2; !names.add(dirName); n++) {
+                    dirName = directoryName(sink.name()) + "-" + n;
+                }
+                SpoolingSink.Builder b = SpoolingSink.builder(sink, spec.spoolDirectory.resolve(dirName))
+                        .name("spool[" + sink.name() + "]")
+                        .maxInFlight(spec.maxInFlight.getOrDefault(sink, spec.defaultMaxInFlight));
+                if (spec.deadLetter != null) {
+                    b.deadLetter(spec.deadLetter);
+                }
+                spec.spoolSettings.accept(b);
+                spooled.put(sink, b.build());
+            }
+        } catch (RuntimeException e) {
+            spooled.values().forEach(SpoolingSink::close);
+            throw e;
+        }
+        return spooled;
+    }
+
+    /** A file name from a sink name: letters, digits, dot, dash and underscore kept, the rest as '_'. */
+    static String directoryName(String sinkName) {
+        String cleaned = sinkName.replaceAll("[^A-Za-z0-9._-]", "_");
+        if (cleaned.isEmpty() || cleaned.chars().allMatch(c -> c == '.')) {
+            cleaned = "sink";
+        }
+        return cleaned.length() > 100 ? cleaned.substring(0, 100) : cleaned;
+    }
+
+    private void closeSpools() {
+        for (SpoolingSink s : spooled.values()) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                LOG.warn("pipeline '{}': closing {} failed", name, s, e);
+            }
+        }
+    }
+
+    @Override
+    public Map<String, SpoolStats> spoolStats() {
+        if (spooled.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, SpoolStats> stats = new LinkedHashMap<>();
+        for (Map.Entry<String, SpoolingSink> e : spoolsInRouteOrder) {
+            stats.merge(e.getKey(), e.getValue().spoolStats(), (a, b) -> a); // same name twice: the first
+        }
+        return stats;
+    }
+
     private void checkIdle() {
         if ((upstreamDone || cancelled) && outstanding.get() == 0) {
             idle.complete(null);
@@ -859,6 +949,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
         }
         flushSinks().whenComplete((ignored, flushFailure) -> {
             shutdownScheduler();
+            closeSpools();
             PipelineStats stats = stats();
             Throwable error = upstreamError;
             LOG.info("pipeline '{}' finished: {}", name, stats);
@@ -928,6 +1019,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
             shutdownScheduler();
             completion.complete(stats());
         }
+        closeSpools();
         stopReport = new StopReport(drained, unsent, inFlight, stats());
         if (drained) {
             LOG.info("pipeline '{}' stopped, everything settled: {}", name, stopReport.stats());

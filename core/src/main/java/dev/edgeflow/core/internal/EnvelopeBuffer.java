@@ -25,6 +25,7 @@ interface EnvelopeBuffer {
     static EnvelopeBuffer create(int capacity, OverflowPolicy policy) {
         switch (policy) {
             case BACKPRESSURE:
+            case SPOOL:
             case DROP_NEWEST:
                 return new SpscEnvelopeBuffer(capacity);
             case DROP_OLDEST:

@@ -47,6 +47,10 @@ public final class PipelineSpec {
     public RetryPolicy retryPolicy = RetryPolicy.ofDefaults();
     /** Dead-letter sink or null. */
     public Sink deadLetter;
+    /** Where {@link OverflowPolicy#SPOOL} keeps each sink's spool, or null. */
+    public java.nio.file.Path spoolDirectory;
+    /** Settings for each sink's spooling sink. */
+    public java.util.function.Consumer<dev.edgeflow.core.spool.SpoolingSink.Builder> spoolSettings = b -> { };
 
     /**
      * Starts a spec.
@@ -117,6 +121,16 @@ public final class PipelineSpec {
         }
         if (name == null) {
             name = source.name();
+        }
+        String which = "pipeline '" + name + "'";
+        if (overflowPolicy == OverflowPolicy.SPOOL && spoolDirectory == null) {
+            throw new IllegalStateException(which + " has buffer policy SPOOL but no spool directory: "
+                    + "call spool(Path) with a directory of its own");
+        }
+        if (overflowPolicy != OverflowPolicy.SPOOL && spoolDirectory != null) {
+            throw new IllegalStateException(which + " has a spool directory (" + spoolDirectory
+                    + ") but buffer policy " + overflowPolicy + ": use buffer(capacity, OverflowPolicy.SPOOL), "
+                    + "or drop the spool(...) call");
         }
         return this;
     }
