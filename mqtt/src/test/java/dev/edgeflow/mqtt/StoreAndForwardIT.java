@@ -3,19 +3,28 @@ package dev.edgeflow.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeflow.core.Message;
+import dev.edgeflow.core.OverflowPolicy;
 import dev.edgeflow.core.Pipeline;
 import dev.edgeflow.core.Qos;
 import dev.edgeflow.testkit.FaultProxy;
 import dev.edgeflow.testkit.TestMessages;
 import dev.edgeflow.testkit.mqtt.EmbeddedMqttBroker;
 import dev.edgeflow.testkit.mqtt.MosquittoBroker;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The MQTT bridge under real faults: broker processes stopped and restarted mid-stream, a slow
@@ -79,6 +88,181 @@ class StoreAndForwardIT {
         }
     }
 
+    /**
+     * The cloud side goes away: broker B's process is stopped for 30 seconds while 50 000 QoS 1
+     * messages flow through the bridge, then started again. The bridge's spool takes the
+     * messages meanwhile (A is acknowledged at disk speed and holds no backlog), and replays
+     * them when B is back.
+     */
+    @Test
+    void aTargetBrokerDownForThirtySecondsLosesNothing(@TempDir Path spoolDir) throws Exception {
+        int count = 50_000;
+        int topics = 4;
+        int window = 256;
+        try (MosquittoBroker a = MosquittoBroker.builder().maxQueuedMessages(100_000).start();
+                MosquittoBroker b = MosquittoBroker.builder().persistence(true).maxQueuedMessages(200_000).start();
+                TestClient counter = TestClient.connectPersistent(b.uri(), "outage-counter")
+                        .subscribe("sensor/#", Qos.AT_LEAST_ONCE)) {
+            MqttSource source = MqttSource.builder()
+                    .connection(MqttConnection.builder().serverUri(a.uri()).clientId("outage-bridge-in")
+                            .version(MqttVersion.MQTT_3_1_1).reconnect(Duration.ofMillis(100), Duration.ofSeconds(1))
+                            .build())
+                    .subscribe("sensor/#").build();
+            MqttSink sink = MqttSink.builder()
+                    .connection(MqttConnection.builder().serverUri(b.uri()).clientId("outage-bridge-out")
+                            .version(MqttVersion.MQTT_3_1_1).reconnect(Duration.ofMillis(100), Duration.ofSeconds(1))
+                            .build())
+                    .name("cloud").build();
+            Pipeline bridge = Pipeline.from(source).name("outage-bridge").to(sink)
+                    .buffer(1024, OverflowPolicy.SPOOL).spool(spoolDir).maxInFlight(window).start();
+            ExecutorService publisher = Executors.newSingleThreadExecutor();
+            try {
+                source.awaitReady(WAIT);
+                // 50 000 readings over about 30 seconds, in chunks of 500, round-robin over 4 topics.
+                Future<?> publishing = publisher.submit(() -> {
+                    try (TestClient device = TestClient.connect(a.uri())) {
+                        for (int first = 0; first < count; first += 500) {
+                            long started = System.nanoTime();
+                            List<Message> chunk = new ArrayList<>();
+                            for (int i = first; i < first + 500; i++) {
+                                chunk.add(TestMessages.reading("sensor/pi-" + (i % topics), i));
+                            }
+                            device.publish(chunk, Qos.AT_LEAST_ONCE);
+                            LockSupport.parkNanos(started + 300_000_000L - System.nanoTime()); // the pace
+                        }
+                    }
+                    return null;
+                });
+                Awaitility.await().atMost(WAIT).until(() -> counter.received().size() >= 5_000);
+                b.stop();
+                long stoppedAt = System.nanoTime();
+                // While B is down the bridge keeps taking from A into its spool.
+                Awaitility.await().atMost(WAIT).until(() -> bridge.spoolStats().get(sink.name()).records() >= 10_000);
+                LockSupport.parkNanos(stoppedAt + 30_000_000_000L - System.nanoTime()); // the 30 s outage
+                long heldAtRestart = bridge.spoolStats().get(sink.name()).records();
+                b.restart();
+                publishing.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+                Awaitility.await().atMost(WAIT).alias("every message at B after its restart")
+                        .until(() -> distinct(counter.received()).size() == count);
+                List<Message> arrived = counter.received();
+                for (int t = 0; t < topics; t++) {
+                    String topic = "sensor/pi-" + t;
+                    List<Message> onTopic = arrived.stream().filter(m -> m.topic().equals(topic))
+                            .collect(Collectors.toList());
+                    Checked checked = check(onTopic, count, t, topics);
+                    assertThat(checked.missing).as("lost on " + topic).isEmpty();
+                    assertThat(checked.outOfOrder).as("first copies out of order on " + topic).isZero();
+                }
+                int duplicates = arrived.size() - count;
+                // The bridge resends at most its window to B; B may resend its own window (Mosquitto's
+                // default max_inflight_messages, 20) to the counter when both come back.
+                assertThat(duplicates).as("duplicates, at most the bridge's window towards B")
+                        .isLessThanOrEqualTo(window + 20);
+                assertThat(heldAtRestart).as("the spool held the outage's messages").isGreaterThanOrEqualTo(10_000);
+                System.out.printf("StoreAndForwardIT target outage: %d messages, %d held in the spool when B came back, "
+                        + "%d duplicates at B%n", count, heldAtRestart, duplicates);
+            } finally {
+                publisher.shutdownNow();
+                bridge.stop(Duration.ofSeconds(5));
+                source.close();
+                sink.close();
+            }
+        }
+    }
+
+    /**
+     * The bridge crashes: it runs in a child JVM that is killed with SIGKILL mid-stream and
+     * started again on the same spool. Every message broker A had acknowledged to the bridge
+     * was in the spool and arrives at B; what A had not, A sends again.
+     */
+    @Test
+    void aBridgeKilledMidStreamLosesNothingThatItAcknowledged(@TempDir Path spoolDir) throws Exception {
+        int count = 20_000;
+        try (MosquittoBroker a = MosquittoBroker.builder().maxQueuedMessages(100_000).start();
+                EmbeddedMqttBroker b = EmbeddedMqttBroker.builder().start();
+                // About 1 200 msg/s towards B: the spool holds a backlog acknowledged to A when the bridge dies.
+                FaultProxy slowLink = FaultProxy.to(b.host(), b.port()).name("to-b").start()
+                        .upstreamBandwidth(150_000);
+                TestClient counter = TestClient.connect(b.uri()).subscribe("sensor/#", Qos.AT_LEAST_ONCE)) {
+            BridgeProcess first = BridgeProcess.start(a.uri(), slowLink.uri("mqtt"), spoolDir);
+            BridgeProcess second = null;
+            try {
+                first.awaitLine("ready");
+                try (TestClient device = TestClient.connect(a.uri())) {
+                    device.publish(TestMessages.readings("sensor/pi-1", 0, count), Qos.AT_LEAST_ONCE);
+                }
+                Awaitility.await().atMost(WAIT).until(() -> counter.received().size() >= 3_000);
+                first.kill();
+                int before = counter.received().size();
+
+                second = BridgeProcess.start(a.uri(), slowLink.uri("mqtt"), spoolDir);
+                String spooled = second.awaitLine("spooled ");
+                second.awaitLine("ready");
+                Awaitility.await().atMost(WAIT).alias("every message at B after the bridge's restart")
+                        .until(() -> distinct(counter.received()).size() == count);
+                Checked checked = check(counter.received(), count, 0, 1);
+                assertThat(checked.missing).as("lost").isEmpty();
+                long held = Long.parseLong(spooled.substring("spooled ".length()).trim());
+                assertThat(held).as("messages acknowledged to A that only the spool had").isPositive();
+                assertThat(before).as("the kill came mid-stream").isLessThan(count);
+                System.out.printf("StoreAndForwardIT crash: %d messages, %d at B before the kill, %d in the spool "
+                        + "at restart, %d duplicates at B%n", count, before, held, checked.duplicates);
+            } finally {
+                first.kill();
+                if (second != null) {
+                    second.kill();
+                }
+            }
+        }
+    }
+
+    /** {@link SpoolBridgeMain} in a child JVM with this test's class path. */
+    private static final class BridgeProcess {
+        private final Process process;
+        private final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        private BridgeProcess(Process process) {
+            this.process = process;
+            Thread reader = new Thread(() -> {
+                try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                        java.nio.charset.StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        lines.add(line);
+                    }
+                } catch (java.io.IOException e) {
+                    // the process ended
+                }
+            }, "bridge-process-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        static BridgeProcess start(String sourceUri, String targetUri, Path spoolDir) throws java.io.IOException {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            Process p = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
+                    SpoolBridgeMain.class.getName(), sourceUri, targetUri, spoolDir.toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            return new BridgeProcess(p);
+        }
+
+        String awaitLine(String prefix) {
+            Awaitility.await().atMost(WAIT).alias("the bridge process printing '" + prefix + "'")
+                    .until(() -> lines.stream().anyMatch(l -> l.startsWith(prefix)) || !process.isAlive());
+            return lines.stream().filter(l -> l.startsWith(prefix)).findFirst()
+                    .orElseThrow(() -> new AssertionError("the bridge process ended (exit "
+                            + process.exitValue() + ") without printing '" + prefix + "'; it printed " + lines));
+        }
+
+        /** SIGKILL: no shutdown hook, no flush, no cursor saved. */
+        void kill() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     private static Set<Integer> distinct(List<Message> messages) {
         return new HashSet<>(TestMessages.sequencesOf(messages));
     }
@@ -88,6 +272,11 @@ class StoreAndForwardIT {
     }
 
     private static Checked check(List<Message> arrived, int count) {
+        return check(arrived, count, 0, 1);
+    }
+
+    /** As {@link #check(List, int)} for the sequence numbers {@code first, first + step, ...} below {@code count}. */
+    private static Checked check(List<Message> arrived, int count, int first, int step) {
         Set<Integer> seen = new HashSet<>();
         int duplicates = 0;
         int outOfOrder = 0;
@@ -103,7 +292,7 @@ class StoreAndForwardIT {
             }
         }
         List<Integer> missing = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        for (int i = first; i < count; i += step) {
             if (!seen.contains(i)) {
                 missing.add(i);
             }

@@ -35,12 +35,32 @@ final class TestClient implements AutoCloseable {
     private final List<Message> received = Collections.synchronizedList(new ArrayList<>());
 
     private TestClient(String host, int port, String clientId) {
-        this.client = MqttClient.builder().useMqttVersion5()
+        this(host, port, clientId, false);
+    }
+
+    private TestClient(String host, int port, String clientId, boolean reconnect) {
+        var b = MqttClient.builder().useMqttVersion5()
                 .identifier(clientId)
                 .serverHost(host)
                 .serverPort(port)
-                .executorConfig(MqttClientExecutorConfig.builder().nettyExecutor(eventLoop).nettyThreads(1).build())
-                .buildAsync();
+                .executorConfig(MqttClientExecutorConfig.builder().nettyExecutor(eventLoop).nettyThreads(1).build());
+        if (reconnect) {
+            b.automaticReconnect().initialDelay(100, TimeUnit.MILLISECONDS).maxDelay(1, TimeUnit.SECONDS)
+                    .applyAutomaticReconnect();
+        }
+        this.client = b.buildAsync();
+    }
+
+    /**
+     * Connects with a persistent session (clean start off, one hour expiry) that reconnects by
+     * itself: a consumer that outlives a restart of its broker (with persistence) and gets
+     * what was queued for it meanwhile.
+     */
+    static TestClient connectPersistent(String serverUri, String clientId) {
+        URI uri = URI.create(serverUri);
+        TestClient c = new TestClient(uri.getHost(), uri.getPort(), clientId, true);
+        c.client.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().join();
+        return c;
     }
 
     static TestClient connect(String serverUri) {

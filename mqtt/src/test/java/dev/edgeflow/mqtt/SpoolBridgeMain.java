@@ -1,0 +1,52 @@
+package dev.edgeflow.mqtt;
+
+import dev.edgeflow.core.OverflowPolicy;
+import dev.edgeflow.core.Pipeline;
+import dev.edgeflow.core.spool.Spool;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The MQTT-to-MQTT bridge with a spool, as its own program, so that {@link StoreAndForwardIT}
+ * can kill it with SIGKILL and start it again on the same spool.
+ *
+ * <p>Arguments: source URI, target URI, spool directory. Prints {@code spooled N} (what the spool
+ * held from an earlier run) and {@code ready} on standard output, then runs until killed.
+ */
+public final class SpoolBridgeMain {
+    private SpoolBridgeMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String sourceUri = args[0];
+        String targetUri = args[1];
+        Path spoolDir = Path.of(args[2]);
+        MqttSink sink = MqttSink.builder()
+                .connection(MqttConnection.builder().serverUri(targetUri).clientId("crash-bridge-out")
+                        .reconnect(Duration.ofMillis(100), Duration.ofSeconds(1)).build())
+                .name("target")
+                .build();
+        // What an earlier run left, in the spool the pipeline keeps for the sink named "target".
+        Path sinkSpool = spoolDir.resolve("target");
+        long held = 0;
+        if (sinkSpool.toFile().isDirectory()) {
+            try (Spool spool = Spool.builder(sinkSpool).open()) {
+                held = spool.stats().records();
+            }
+        }
+        System.out.println("spooled " + held);
+        MqttSource source = MqttSource.builder()
+                .connection(MqttConnection.builder().serverUri(sourceUri).clientId("crash-bridge-in")
+                        .version(MqttVersion.MQTT_3_1_1).reconnect(Duration.ofMillis(100), Duration.ofSeconds(1))
+                        .build())
+                .subscribe("sensor/#").build();
+        Pipeline.from(source).name("crash-bridge").to(sink)
+                .buffer(256, OverflowPolicy.SPOOL).spool(spoolDir)
+                .start();
+        source.awaitReady(Duration.ofSeconds(30));
+        System.out.println("ready");
+        System.out.flush();
+        new CountDownLatch(1).await();
+    }
+}
