@@ -6,10 +6,12 @@ import dev.edgeflow.core.PipelineStats;
 import dev.edgeflow.core.Qos;
 import dev.edgeflow.core.StopReport;
 import dev.edgeflow.core.TopicRewrite;
+import dev.edgeflow.core.spool.Durability;
 import dev.edgeflow.mqtt.MqttConnection;
 import dev.edgeflow.mqtt.MqttSink;
 import dev.edgeflow.mqtt.MqttSource;
 import dev.edgeflow.mqtt.MqttVersion;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -26,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 public final class BridgeMain {
     private static final String USAGE = "usage: BridgeMain --source mqtt://host:port --target mqtt://host:port"
             + " [--qos 0|1|2] [--filter sensor/#] [--prefix target/prefix/] [--buffer 1024]"
-            + " [--max-in-flight 256] [--receive-maximum 256] [--source-mqtt-version 5|3] [--target-mqtt-version 5|3] [--status-ms 1000] [--heap-sample-ms 50]";
+            + " [--max-in-flight 256] [--receive-maximum 256] [--source-mqtt-version 5|3] [--target-mqtt-version 5|3] [--status-ms 1000] [--heap-sample-ms 50]"
+            + " [--spool DIR [--durability BATCH|ALWAYS|INTERVAL]]";
 
     private BridgeMain() {
     }
@@ -40,7 +43,7 @@ public final class BridgeMain {
 
     public static void main(String[] argv) throws Exception {
         Args args = new Args(argv, Set.of("source", "target", "qos", "filter", "prefix", "buffer", "max-in-flight",
-                "receive-maximum", "source-mqtt-version", "target-mqtt-version", "status-ms", "heap-sample-ms"), USAGE);
+                "receive-maximum", "source-mqtt-version", "target-mqtt-version", "status-ms", "heap-sample-ms", "spool", "durability"), USAGE);
         String sourceUri = args.string("source", "mqtt://127.0.0.1:1883");
         String targetUri = args.string("target", "mqtt://127.0.0.1:1884");
         Qos qos = Qos.ofLevel(args.integer("qos", 1));
@@ -53,6 +56,10 @@ public final class BridgeMain {
         MqttVersion targetVersion = version(args.integer("target-mqtt-version", 5));
         int statusMillis = args.integer("status-ms", 1000);
         int heapSampleMillis = args.integer("heap-sample-ms", 50);
+        // With --spool the bridge is the store-and-forward one: OverflowPolicy.SPOOL, A acknowledged
+        // once a message is durable in the spool, B fed from the spool.
+        String spool = args.string("spool", null);
+        Durability durability = Durability.valueOf(args.string("durability", "BATCH"));
 
         // The source keeps edgeflow's default persistent session (a client id of its own, clean start
         // off): Mosquitto's bridge lives inside A and never loses A's queue, while a clean session here
@@ -70,12 +77,15 @@ public final class BridgeMain {
                         .version(targetVersion).cleanStart(true).sessionExpiry(Duration.ZERO).build())
                 .maxInFlight(maxInFlight)
                 .build();
-        Pipeline pipeline = Pipeline.from(source)
+        Pipeline.Builder builder = Pipeline.from(source)
                 .name("bench-bridge")
                 .route(filter, TopicRewrite.prefix(prefix), sink)
-                .buffer(buffer, OverflowPolicy.BACKPRESSURE)
-                .maxInFlight(maxInFlight)
-                .start();
+                .buffer(buffer, spool == null ? OverflowPolicy.BACKPRESSURE : OverflowPolicy.SPOOL)
+                .maxInFlight(maxInFlight);
+        if (spool != null) {
+            builder.spool(Path.of(spool), b -> b.spool(s -> s.durability(durability)));
+        }
+        Pipeline pipeline = builder.start();
         sink.awaitReady(Duration.ofSeconds(10));
         source.awaitReady(Duration.ofSeconds(10));
         System.err.printf("ready source=%s target=%s qos=%d filter=%s prefix='%s' buffer=%d maxInFlight=%d"
@@ -96,9 +106,12 @@ public final class BridgeMain {
             PipelineStats s = pipeline.stats();
             long rate = (s.forwarded() - lastForwarded[0]) * 1000 / statusMillis;
             lastForwarded[0] = s.forwarded();
-            System.err.printf("status t=%ds rate=%d/s %s sourceAcked=%d sinkPublished=%d heapUsedMiB=%s%n",
+            String spooled = pipeline.spoolStats().values().stream()
+                    .map(st -> " spooledRecords=" + st.records() + " spooledBytes=" + st.bytes())
+                    .findFirst().orElse("");
+            System.err.printf("status t=%ds rate=%d/s %s sourceAcked=%d sinkPublished=%d heapUsedMiB=%s%s%n",
                     TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), rate, s,
-                    source.acknowledgedCount(), sink.publishedCount(), HeapSampler.mib(heap.usedNow()));
+                    source.acknowledgedCount(), sink.publishedCount(), HeapSampler.mib(heap.usedNow()), spooled);
         }, statusMillis, statusMillis, TimeUnit.MILLISECONDS);
 
         pipeline.completion().whenComplete((stats, failure) -> {
