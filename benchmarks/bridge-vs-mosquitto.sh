@@ -223,10 +223,16 @@ run_case() {
       start_broker B "$PORT_B" "$B_INFLIGHT"
       start_broker A "$PORT_A" "$INFLIGHT"
       local log=$TMP/bridge-$qos.log
+      # At QoS 0 the receive maximum is how many messages the source keeps waiting for the
+      # pipeline before it drops (and counts) the oldest; Mosquitto queues QoS 0 for its bridge
+      # up to max_queued_messages, so the edgeflow source gets the largest value, 65535 (what the
+      # HiveMQ client itself keeps for MQTT 3.1.1), not the QoS 1 window.
+      local source_receive_maximum=$INFLIGHT
+      if [[ $qos == 0 ]]; then source_receive_maximum=${QOS0_RECEIVE_MAXIMUM:-65535}; fi
       # shellcheck disable=SC2086
       "$JAVA" $BRIDGE_JAVA_OPTS -cp "$JAR" dev.edgeflow.benchmarks.bridge.BridgeMain \
         --source "mqtt://127.0.0.1:$PORT_A" --target "mqtt://127.0.0.1:$PORT_B" --qos "$qos" \
-        --buffer "$BUFFER" --max-in-flight "$INFLIGHT" --receive-maximum "$INFLIGHT" \
+        --buffer "$BUFFER" --max-in-flight "$INFLIGHT" --receive-maximum "$source_receive_maximum" \
         --source-mqtt-version "$SOURCE_MQTT_VERSION" --target-mqtt-version "$TARGET_MQTT_VERSION" $BRIDGE_ARGS \
         2>"$log" &
       local bridge=$!

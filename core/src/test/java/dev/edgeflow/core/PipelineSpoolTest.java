@@ -132,6 +132,64 @@ class PipelineSpoolTest {
         }
     }
 
+    /**
+     * The disk fills up (a real 1 MiB tmpfs): the spool's appends fail, the pipeline retries
+     * them and acknowledges nothing it could not store, and once space returns every message
+     * is stored, acknowledged and forwarded. Needs root and mount rights; skipped elsewhere.
+     */
+    @Test
+    void aFullDiskHoldsTheSourceBackAndLosesNothing() throws Exception {
+        Path mount = dir.resolve("small-disk");
+        java.nio.file.Files.createDirectories(mount);
+        org.junit.jupiter.api.Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs",
+                mount.toString()), "cannot mount a 1 MiB tmpfs here (needs root and mount rights): "
+                + "the pipeline's disk-full test is skipped");
+        try {
+            java.nio.file.Files.write(mount.resolve("filler"), new byte[600 * 1024]);
+            int count = 5_000; // about 500 KB of records: more than the 400 KB left
+            MemorySource source = MemorySource.of("src", readings(count));
+            ControlledSink cloud = new ControlledSink("cloud");
+            Pipeline pipeline = Pipeline.from(source).to(cloud)
+                    .buffer(256, OverflowPolicy.SPOOL)
+                    .spool(mount.resolve("spool"), s -> s.maxInFlight(1).spool(b -> b.segmentBytes(64 * 1024)))
+                    .retry(RetryPolicy.builder().maxAttempts(10_000).baseDelay(Duration.ofMillis(5))
+                            .maxDelay(Duration.ofMillis(50)).build())
+                    .start();
+            try {
+                Awaitility.await().atMost(WAIT).until(() -> pipeline.stats().retried() > 0);
+                long acked = source.acked();
+                assertThat(acked).isLessThan(count);
+                assertThat(source.nacked()).isZero();
+                // Nothing acknowledged is missing from the spool.
+                assertThat(pipeline.spoolStats().get("controlled:cloud").records()).isGreaterThanOrEqualTo(acked);
+
+                java.nio.file.Files.delete(mount.resolve("filler"));
+                Awaitility.await().atMost(WAIT).until(() -> {
+                    cloud.confirmAll();
+                    return source.acked() == count && cloud.sent.size() >= count
+                            && pipeline.spoolStats().get("controlled:cloud").records() == 0;
+                });
+                assertThat(cloud.sent.stream().map(Message::payloadAsString).distinct().count()).isEqualTo(count);
+                assertThat(source.nacked()).isZero();
+            } finally {
+                pipeline.stop(Duration.ofSeconds(2));
+            }
+        } finally {
+            run("umount", mount.toString());
+        }
+    }
+
+    private static boolean run(String... command) throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (java.io.IOException e) {
+            return false;
+        }
+        return p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+    }
+
     /** A sink under another name, so that a second pipeline finds the first one's spool directory. */
     private record Renamed(Sink sink, String name) implements Sink {
         @Override
