@@ -7,14 +7,17 @@ import dev.edgeflow.core.PipelineStats;
 import dev.edgeflow.core.Qos;
 import dev.edgeflow.core.StopReport;
 import dev.edgeflow.core.TopicRewrite;
+import dev.edgeflow.core.spool.SpoolStats;
 import dev.edgeflow.mqtt.MqttConnection;
 import dev.edgeflow.mqtt.MqttSink;
 import dev.edgeflow.mqtt.MqttSource;
 import dev.edgeflow.testkit.mqtt.EmbeddedMqttBroker;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -36,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * publishing to the first, so it runs on a machine with only a JDK. Every
  * {@code --status-interval} seconds it prints the tutorial's status line (received, forwarded,
  * errors) plus dropped and in flight; Ctrl-C drains and prints the totals.
+ *
+ * <p>With {@code --spool DIR} it is a store-and-forward bridge ({@code OverflowPolicy.SPOOL}):
+ * the local broker's messages are acknowledged once they are on disk in {@code DIR}, and sent
+ * to the target from there, in order, when it is reachable; the status line then shows how
+ * many messages the spool holds and the age of the oldest.
  */
 public final class LocalBridge {
     private static final Logger LOG = LoggerFactory.getLogger("edgeflow.bridge");
@@ -48,7 +56,7 @@ public final class LocalBridge {
      * Runs the bridge.
      *
      * @param args {@code --source URI}, {@code --target URI}, {@code --prefix P},
-     *     {@code --client-id ID}, {@code --duration S}, {@code --status-interval S}
+     *     {@code --client-id ID}, {@code --duration S}, {@code --status-interval S}, {@code --spool DIR}
      * @throws Exception if it cannot start
      */
     public static void main(String[] args) throws Exception {
@@ -58,6 +66,7 @@ public final class LocalBridge {
         String clientId = "edgeflow-local-bridge";
         long duration = 0;
         long statusSeconds = 10;
+        Path spool = null;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -67,10 +76,11 @@ public final class LocalBridge {
                 case "--client-id": clientId = require(args[i], value); i++; break;
                 case "--duration": duration = Long.parseLong(require(args[i], value)); i++; break;
                 case "--status-interval": statusSeconds = Long.parseLong(require(args[i], value)); i++; break;
+                case "--spool": spool = Path.of(require(args[i], value)); i++; break;
                 default:
                     System.err.println("unknown argument " + args[i] + "; usage: LocalBridge [--source mqtt://host:1883] "
                             + "[--target mqtt://host:1883] [--prefix bridge/] [--client-id id] [--duration s] "
-                            + "[--status-interval s]");
+                            + "[--status-interval s] [--spool dir]");
                     System.exit(2);
             }
         }
@@ -91,7 +101,7 @@ public final class LocalBridge {
             LOG.info("embedded brokers: local {} and target {}; simulated devices publish to the local one",
                     source, target);
         }
-        Bridge bridge = Bridge.start(source, target, prefix, clientId);
+        Bridge bridge = Bridge.start(source, target, prefix, clientId, spool);
         if (resources.size() == 2) {
             // Devices start once the bridge's subscription stands: a broker drops what nobody subscribes to.
             bridge.source.awaitReady(Duration.ofSeconds(30));
@@ -111,7 +121,8 @@ public final class LocalBridge {
         while (System.nanoTime() < deadline && !stopped.await(
                 Math.min(statusSeconds, Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime()))),
                 TimeUnit.SECONDS)) {
-            System.out.println(statusLine("Bridge status", bridge.pipeline.stats()));
+            System.out.println(statusLine("Bridge status", bridge.pipeline.stats())
+                    + spoolStatus(bridge.pipeline.spoolStats()));
         }
         System.exit(0); // runs the shutdown hook: drain, totals, brokers closed
     }
@@ -127,6 +138,13 @@ public final class LocalBridge {
     static String statusLine(String label, PipelineStats s) {
         return String.format(Locale.ROOT, "%s: received=%d, forwarded=%d, errors=%d, dropped=%d, in-flight=%d",
                 label, s.received(), s.forwarded(), s.failed() + s.deadLettered(), s.dropped(), s.inFlight());
+    }
+
+    static String spoolStatus(Map<String, SpoolStats> spools) {
+        StringBuilder b = new StringBuilder();
+        spools.forEach((sink, st) -> b.append(String.format(Locale.ROOT, ", spooled=%d (%d KiB, oldest %d s)",
+                st.records(), st.bytes() / 1024, st.oldestRecordAge().toSeconds())));
+        return b.toString();
     }
 
     private static void closeAll(List<AutoCloseable> resources) {
@@ -153,6 +171,10 @@ public final class LocalBridge {
         }
 
         static Bridge start(String sourceUri, String targetUri, String prefix, String clientId) {
+            return start(sourceUri, targetUri, prefix, clientId, null);
+        }
+
+        static Bridge start(String sourceUri, String targetUri, String prefix, String clientId, Path spool) {
             MqttSource.Builder sb = MqttSource.builder()
                     .connection(MqttConnection.builder().serverUri(sourceUri).clientId(clientId).build())
                     .qos(Qos.AT_LEAST_ONCE);
@@ -163,11 +185,15 @@ public final class LocalBridge {
                     .build();
             Pipeline.Builder p = Pipeline.from(source).name("local-bridge")
                     .map("envelope", BridgeEnvelope::wrap)
-                    .buffer(1024, OverflowPolicy.BACKPRESSURE);
+                    .buffer(1024, spool == null ? OverflowPolicy.BACKPRESSURE : OverflowPolicy.SPOOL);
+            if (spool != null) {
+                p.spool(spool);
+            }
             for (String filter : TOPICS) {
                 p.route(filter, TopicRewrite.prefix(prefix), sink);
             }
-            LOG.info("bridging {} {} -> {} under '{}'", sourceUri, TOPICS, targetUri, prefix);
+            LOG.info("bridging {} {} -> {} under '{}'{}", sourceUri, TOPICS, targetUri, prefix,
+                    spool == null ? "" : ", store and forward through " + spool);
             return new Bridge(source, sink, p.start());
         }
 
