@@ -30,13 +30,18 @@ class MqttSourceContractTest extends SourceContract {
         broker.close();
     }
 
+    /** The QoS of the subscription and of what the test publishes. */
+    protected Qos qos() {
+        return Qos.AT_LEAST_ONCE;
+    }
+
     @Override
     protected Source createSource() {
-        clientId = "contract-source-" + IDS.incrementAndGet();
+        clientId = "contract-source-qos" + qos().level() + "-" + IDS.incrementAndGet();
         source = MqttSource.builder()
                 .connection(MqttConnection.builder().serverUri(broker.uri()).clientId(clientId)
                         .reconnect(Duration.ofMillis(100), Duration.ofSeconds(1)).build())
-                .subscribe(topic(), Qos.AT_LEAST_ONCE)
+                .subscribe(topic(), qos())
                 .build();
         return source;
     }
@@ -50,7 +55,7 @@ class MqttSourceContractTest extends SourceContract {
             // these messages, and the test checks that none arrive.
         }
         try (TestClient device = TestClient.connect(broker.uri())) {
-            device.publish(messages, Qos.AT_LEAST_ONCE);
+            device.publish(messages, qos());
         }
     }
 

@@ -23,8 +23,7 @@ public final class SpoolBridgeMain {
         String targetUri = args[1];
         Path spoolDir = Path.of(args[2]);
         MqttSink sink = MqttSink.builder()
-                .connection(MqttConnection.builder().serverUri(targetUri).clientId("crash-bridge-out")
-                        .reconnect(Duration.ofMillis(100), Duration.ofSeconds(1)).build())
+                .connection(StoreAndForwardIT.bridgeConnection(targetUri, "crash-bridge-out"))
                 .name("target")
                 .build();
         // What an earlier run left, in the spool the pipeline keeps for the sink named "target".
@@ -36,11 +35,7 @@ public final class SpoolBridgeMain {
             }
         }
         System.out.println("spooled " + held);
-        MqttSource source = MqttSource.builder()
-                .connection(MqttConnection.builder().serverUri(sourceUri).clientId("crash-bridge-in")
-                        .version(MqttVersion.MQTT_3_1_1).reconnect(Duration.ofMillis(100), Duration.ofSeconds(1))
-                        .build())
-                .subscribe("sensor/#").build();
+        MqttSource source = StoreAndForwardIT.bridgeSource(sourceUri, "crash-bridge-in");
         Pipeline.from(source).name("crash-bridge").to(sink)
                 .buffer(256, OverflowPolicy.SPOOL).spool(spoolDir)
                 .start();

@@ -51,14 +51,8 @@ class StoreAndForwardIT {
                 FaultProxy slowLink = FaultProxy.to(b.host(), b.port()).name("to-b").start()
                         .upstreamBandwidth(150_000);
                 TestClient counter = TestClient.connect(b.uri()).subscribe("sensor/#", Qos.AT_LEAST_ONCE)) {
-            MqttSource source = MqttSource.builder()
-                    .connection(MqttConnection.builder().serverUri(a.uri()).clientId("restart-bridge-in")
-                            .version(MqttVersion.MQTT_3_1_1).reconnect(Duration.ofMillis(100), Duration.ofSeconds(1))
-                            .build())
-                    .subscribe("sensor/#").build();
-            MqttSink sink = MqttSink.builder()
-                    .connection(MqttConnection.builder().serverUri(slowLink.uri("mqtt")).clientId("restart-bridge-out")
-                            .reconnect(Duration.ofMillis(100), Duration.ofSeconds(1)).build())
+            MqttSource source = bridgeSource(a.uri(), "restart-bridge-in");
+            MqttSink sink = MqttSink.builder().connection(bridgeConnection(slowLink.uri("mqtt"), "restart-bridge-out"))
                     .build();
             Pipeline bridge = Pipeline.from(source).name("restart-bridge").to(sink).start();
             try {
@@ -103,15 +97,8 @@ class StoreAndForwardIT {
                 MosquittoBroker b = MosquittoBroker.builder().persistence(true).maxQueuedMessages(200_000).start();
                 TestClient counter = TestClient.connectPersistent(b.uri(), "outage-counter")
                         .subscribe("sensor/#", Qos.AT_LEAST_ONCE)) {
-            MqttSource source = MqttSource.builder()
-                    .connection(MqttConnection.builder().serverUri(a.uri()).clientId("outage-bridge-in")
-                            .version(MqttVersion.MQTT_3_1_1).reconnect(Duration.ofMillis(100), Duration.ofSeconds(1))
-                            .build())
-                    .subscribe("sensor/#").build();
-            MqttSink sink = MqttSink.builder()
-                    .connection(MqttConnection.builder().serverUri(b.uri()).clientId("outage-bridge-out")
-                            .version(MqttVersion.MQTT_3_1_1).reconnect(Duration.ofMillis(100), Duration.ofSeconds(1))
-                            .build())
+            MqttSource source = bridgeSource(a.uri(), "outage-bridge-in");
+            MqttSink sink = MqttSink.builder().connection(bridgeConnection(b.uri(), "outage-bridge-out"))
                     .name("cloud").build();
             Pipeline bridge = Pipeline.from(source).name("outage-bridge").to(sink)
                     .buffer(1024, OverflowPolicy.SPOOL).spool(spoolDir).maxInFlight(window).start();
@@ -261,6 +248,20 @@ class StoreAndForwardIT {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * A bridge end's connection: persistent session under the client id, MQTT 3.1.1 (what
+     * Mosquitto 2.0.11 keeps its window for), quick reconnects for brokers that restart.
+     */
+    static MqttConnection bridgeConnection(String uri, String clientId) {
+        return MqttConnection.builder().serverUri(uri).clientId(clientId).version(MqttVersion.MQTT_3_1_1)
+                .reconnect(Duration.ofMillis(100), Duration.ofSeconds(1)).build();
+    }
+
+    /** The bridge's source: {@code sensor/#} at QoS 1 on {@link #bridgeConnection(String, String)}. */
+    static MqttSource bridgeSource(String uri, String clientId) {
+        return MqttSource.builder().connection(bridgeConnection(uri, clientId)).subscribe("sensor/#").build();
     }
 
     private static Set<Integer> distinct(List<Message> messages) {
