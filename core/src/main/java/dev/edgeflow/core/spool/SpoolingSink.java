@@ -151,12 +151,14 @@ public final class SpoolingSink implements Sink {
                     + message.topic() + "' not stored", null));
         }
         CompletableFuture<Long> appended;
+        pendingAppends.incrementAndGet();
         try {
             appended = spool.append(message);
-        } catch (IllegalArgumentException tooLarge) {
-            return CompletableFuture.failedFuture(new MessageRejectedException(tooLarge.getMessage(), tooLarge));
+        } catch (RuntimeException e) {
+            pendingAppends.decrementAndGet();
+            return CompletableFuture.failedFuture(e instanceof IllegalArgumentException
+                    ? new MessageRejectedException(e.getMessage(), e) : e);
         }
-        pendingAppends.incrementAndGet();
         return appended.handle((sequence, failure) -> {
             pendingAppends.decrementAndGet();
             if (failure != null) {
@@ -338,12 +340,22 @@ public final class SpoolingSink implements Sink {
 
     private void awaitRecords() {
         if (waitingForRecords.compareAndSet(false, true)) {
-            spool.available().whenComplete((ignored, failure) -> {
+            // On the forwarder's thread, not the spool's writer thread that completes the future.
+            spool.available().whenCompleteAsync((ignored, failure) -> {
                 waitingForRecords.set(false);
                 if (failure == null) {
                     pump();
                 }
-            });
+            }, this::onTimer);
+        }
+    }
+
+    /** Runs a task on the forwarder's thread; after close, not at all (never throws at the caller). */
+    private void onTimer(Runnable task) {
+        try {
+            timer.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // closed: the spool keeps what was not forwarded
         }
     }
 
