@@ -5,14 +5,14 @@ import dev.edgeflow.core.Pipeline;
 import dev.edgeflow.core.spool.Spool;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The MQTT-to-MQTT bridge with a spool, as its own program, so that {@link StoreAndForwardIT}
  * can kill it with SIGKILL and start it again on the same spool.
  *
  * <p>Arguments: source URI, target URI, spool directory. Prints {@code spooled N} (what the spool
- * held from an earlier run) and {@code ready} on standard output, then runs until killed.
+ * held from an earlier run) and {@code ready} on standard output, then {@code holding N} (what
+ * the spool holds now) every 100 ms until killed.
  */
 public final class SpoolBridgeMain {
     private SpoolBridgeMain() {
@@ -36,12 +36,16 @@ public final class SpoolBridgeMain {
         }
         System.out.println("spooled " + held);
         MqttSource source = StoreAndForwardIT.bridgeSource(sourceUri, "crash-bridge-in");
-        Pipeline.from(source).name("crash-bridge").to(sink)
+        Pipeline pipeline = Pipeline.from(source).name("crash-bridge").to(sink)
                 .buffer(256, OverflowPolicy.SPOOL).spool(spoolDir)
                 .start();
         source.awaitReady(Duration.ofSeconds(30));
         System.out.println("ready");
         System.out.flush();
-        new CountDownLatch(1).await();
+        while (true) {
+            Thread.sleep(100);
+            System.out.println("holding " + pipeline.spoolStats().get(sink.name()).records());
+            System.out.flush();
+        }
     }
 }
