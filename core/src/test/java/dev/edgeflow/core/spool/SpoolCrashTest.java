@@ -5,15 +5,9 @@ import static dev.edgeflow.core.spool.SpoolFixtures.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeflow.core.Message;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,20 +18,9 @@ class SpoolCrashTest {
 
     @Test
     void keepsCompletedAppendsAndTheSavedCursorWhenTheProcessIsKilled() throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process writer = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                SpoolCrashWriter.class.getName(), dir.toString(), "200", "150")
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process writer = SpoolFixtures.startJvm(SpoolCrashWriter.class, dir.toString(), "200", "150");
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8));
-            String line = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return out.readLine();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).get(60, TimeUnit.SECONDS);
+            String line = SpoolFixtures.firstLine(writer);
             assertThat(line).isEqualTo("ready");
         } finally {
             writer.destroyForcibly(); // SIGKILL: no close, no final cursor save

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Qos;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +50,26 @@ final class SpoolFixtures {
 
     static <T> T done(CompletableFuture<T> f) {
         return f.orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    /** Starts a class's main in a child JVM with this test's class path; its standard error is discarded. */
+    static Process startJvm(Class<?> main, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    /** The first line a process prints, waiting up to 60 seconds for it. */
+    static String firstLine(Process process) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return out.readLine();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).get(60, TimeUnit.SECONDS);
     }
 
     /** Polls until nothing more comes. */

@@ -3,16 +3,10 @@ package dev.edgeflow.core.spool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,20 +43,9 @@ class SpoolLockTest {
 
     @Test
     void refusesADirectoryLockedByAnotherProcessNamingItsPid() throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process holder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                SpoolLockHolder.class.getName(), dir.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        Process holder = SpoolFixtures.startJvm(SpoolLockHolder.class, dir.toString());
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
-            String line = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return out.readLine();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }).get(60, TimeUnit.SECONDS);
+            String line = SpoolFixtures.firstLine(holder);
             assertThat(line).isEqualTo("open " + dir.toAbsolutePath());
 
             assertThatThrownBy(() -> Spool.builder(dir).open())
