@@ -102,7 +102,8 @@ public interface Pipeline extends AutoCloseable {
      * Stops the pipeline: cancels the source subscription, waits up to {@code deadline} for
      * buffered and in-flight deliveries to be settled and flushes the sinks, then nacks what is
      * still buffered so that a source that redelivers sends it again. Closes neither the source
-     * nor the sinks. Blocks the caller for at most about {@code deadline}; calling it again
+     * nor the sinks; with {@link OverflowPolicy#SPOOL} it closes the spools it opened for them,
+     * and what they had not forwarded stays on disk for the next pipeline on the directory. Blocks the caller for at most about {@code deadline}; calling it again
      * returns the first report.
      *
      * @param deadline how long to wait for the drain

@@ -164,7 +164,7 @@ public final class DefaultPipeline implements Pipeline, Flow.Subscriber<Delivery
             PipelineSpec.RouteSpec r = spec.routes.get(i);
             // With SPOOL the pipeline sends to the sink's spool; its cap then bounds the appends
             // waiting for disk, and the spooling sink keeps the sink's own cap towards the sink.
-            Sink target = spooled.getOrDefault(r.sink(), null);
+            Sink target = spooled.get(r.sink());
             Sink channelSink = target != null ? target : r.sink();
             SinkChannel channel = bySink.computeIfAbsent(channelSink,
                     s -> new SinkChannel(s, spec.maxInFlight.getOrDefault(r.sink(), spec.defaultMaxInFlight)));
