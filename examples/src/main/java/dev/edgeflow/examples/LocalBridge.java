@@ -170,10 +170,6 @@ public final class LocalBridge {
             this.pipeline = pipeline;
         }
 
-        static Bridge start(String sourceUri, String targetUri, String prefix, String clientId) {
-            return start(sourceUri, targetUri, prefix, clientId, null);
-        }
-
         static Bridge start(String sourceUri, String targetUri, String prefix, String clientId, Path spool) {
             MqttSource.Builder sb = MqttSource.builder()
                     .connection(MqttConnection.builder().serverUri(sourceUri).clientId(clientId).build())

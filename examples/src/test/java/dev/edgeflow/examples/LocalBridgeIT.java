@@ -29,7 +29,7 @@ class LocalBridgeIT {
             MqttSource atCloud = MqttSource.builder().serverUri(cloud.uri()).subscribe("site-7/#").build();
             MemorySink arrived = MemorySink.create("arrived", 100);
             Pipeline reader = Pipeline.from(atCloud).to(arrived).start();
-            LocalBridge.Bridge bridge = LocalBridge.Bridge.start(local.uri(), cloud.uri(), "site-7/", "bridge-it");
+            LocalBridge.Bridge bridge = LocalBridge.Bridge.start(local.uri(), cloud.uri(), "site-7/", "bridge-it", null);
             try (MqttSink device = MqttSink.builder().serverUri(local.uri()).build()) {
                 atCloud.awaitReady(WAIT);
                 bridge.source.awaitReady(WAIT);

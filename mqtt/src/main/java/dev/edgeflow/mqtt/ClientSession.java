@@ -172,19 +172,18 @@ abstract class ClientSession {
             context.getReconnector().reconnect(false);
             return;
         }
-        MqttConnectionException problem = ConnectionErrors.describe(connection, context.getCause());
-        if (context.getSource() == MqttDisconnectSource.CLIENT && isReceiveMaximumExceeded(context.getCause())) {
-            // The broker broke MQTT 5 flow control; retrying the same way repeats it.
+        Throwable cause = context.getCause();
+        MqttConnectionException brokerFault = context.getSource() != MqttDisconnectSource.CLIENT ? null
+                : isReceiveMaximumExceeded(cause) ? new ReceiveMaximumViolation(connection, cause)
+                : isPacketIdentifierReuse(cause) ? new PacketIdentifierReuse(connection, cause)
+                : null;
+        if (brokerFault != null) {
+            // The broker broke flow control: reconnecting the same way meets the same fault.
             context.getReconnector().reconnect(false);
-            listener.disconnected(new ReceiveMaximumViolation(connection, context.getCause()), false);
+            listener.disconnected(brokerFault, false);
             return;
         }
-        if (context.getSource() == MqttDisconnectSource.CLIENT && isPacketIdentifierReuse(context.getCause())) {
-            // Reconnecting resends the broker's whole in-flight backlog and ends the same way.
-            context.getReconnector().reconnect(false);
-            listener.disconnected(new PacketIdentifierReuse(connection, context.getCause()), false);
-            return;
-        }
+        MqttConnectionException problem = ConnectionErrors.describe(connection, cause);
         boolean reconnect = connection.reconnect() && !problem.isPermanent();
         if (reconnect) {
             int attempts = context.getReconnector().getAttempts();

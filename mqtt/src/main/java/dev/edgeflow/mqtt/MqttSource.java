@@ -478,13 +478,7 @@ public final class MqttSource implements Source {
                 if (terminated) {
                     return;
                 }
-                if (waiting.isEmpty() && demand > 0 && !draining) {
-                    if (demand != Long.MAX_VALUE) {
-                        demand--;
-                    }
-                    downstream.onNext(deliveryOf(in));
-                    return;
-                }
+                // With demand, the drain below hands it on at once; the queue is only full without.
                 if (waiting.size() >= receiveMaximum) {
                     ClientSession.Incoming oldest = waiting.poll();
                     dropped.increment();
