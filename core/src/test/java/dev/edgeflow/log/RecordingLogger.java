@@ -2,22 +2,24 @@ package dev.edgeflow.log;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import org.slf4j.Marker;
 import org.slf4j.event.Level;
 import org.slf4j.helpers.LegacyAbstractLogger;
 
-/** An SLF4J logger that keeps what it is given, enabled from a threshold level up. */
-final class RecordingLogger extends LegacyAbstractLogger {
+/** An SLF4J logger that keeps what it is given, enabled from a threshold level up; for tests that check what was logged. */
+public final class RecordingLogger extends LegacyAbstractLogger {
     private static final long serialVersionUID = 1L;
 
-    record Event(Level level, String message) {
+    /** One logged event, its message formatted. */
+    public record Event(Level level, String message) {
     }
 
     private final transient Level threshold;
     private final transient RuntimeException failWith;
-    final transient List<Event> events = new CopyOnWriteArrayList<>();
+    public final transient List<Event> events = new CopyOnWriteArrayList<>();
 
-    RecordingLogger(Level threshold) {
+    public RecordingLogger(Level threshold) {
         this(threshold, null);
     }
 
@@ -25,6 +27,11 @@ final class RecordingLogger extends LegacyAbstractLogger {
         this.name = "recording";
         this.threshold = threshold;
         this.failWith = failWith;
+    }
+
+    /** The formatted messages logged at WARN. */
+    public List<String> warnings() {
+        return events.stream().filter(e -> e.level() == Level.WARN).map(Event::message).collect(Collectors.toList());
     }
 
     private boolean enabled(Level level) {

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.edgeflow.core.Message;
+import dev.edgeflow.log.RecordingLogger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.event.Level;
 
 class SpoolCapacityTest {
     private static final int SEGMENT = 1024;
@@ -29,7 +31,7 @@ class SpoolCapacityTest {
     @TempDir
     Path dir;
 
-    private final RecordingLogger log = new RecordingLogger();
+    private final RecordingLogger log = new RecordingLogger(Level.INFO);
 
     /** Appends until an append does not complete: the spool is full. */
     private static List<CompletableFuture<Long>> fill(Spool spool) {

@@ -13,6 +13,7 @@ import dev.edgeflow.core.Message;
 import dev.edgeflow.core.spool.internal.ChannelOpener;
 import dev.edgeflow.core.spool.internal.MessageCodec;
 import dev.edgeflow.core.spool.internal.SpoolFormat;
+import dev.edgeflow.log.RecordingLogger;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.event.Level;
 
 class SpoolIoFailureTest {
     @TempDir
@@ -35,7 +37,7 @@ class SpoolIoFailureTest {
 
     private final AtomicBoolean failWrites = new AtomicBoolean();
     private final AtomicBoolean failForce = new AtomicBoolean();
-    private final RecordingLogger log = new RecordingLogger();
+    private final RecordingLogger log = new RecordingLogger(Level.INFO);
 
     private final ChannelOpener failingDisk = (Path path, Set<? extends OpenOption> options) -> {
         FileChannel ch = FileChannel.open(path, options);

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.spool.internal.MessageCodec;
 import dev.edgeflow.core.spool.internal.SpoolFormat;
+import dev.edgeflow.log.RecordingLogger;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -23,12 +24,13 @@ import java.util.Random;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.event.Level;
 
 class SpoolRecoveryTest {
     @TempDir
     Path dir;
 
-    private final RecordingLogger log = new RecordingLogger();
+    private final RecordingLogger log = new RecordingLogger(Level.INFO);
 
     private Spool open() {
         return Spool.builder(dir).logger(log).open();
