@@ -62,7 +62,11 @@ class PipelineTest {
         assertThat(stats.inFlight()).isZero();
         assertThat(stats.buffered()).isZero();
         assertThat(stats.latency().count()).isEqualTo(125); // one in eight is timed
-        assertThat(stats.latency().p99()).isPositive().isLessThanOrEqualTo(stats.latency().max());
+        // In memory and inline a message can take under a microsecond, the recorder's resolution,
+        // so a percentile of zero is a true reading; the percentiles must still be in order.
+        assertThat(stats.latency().p50()).isGreaterThanOrEqualTo(Duration.ZERO).isLessThanOrEqualTo(stats.latency().p90());
+        assertThat(stats.latency().p90()).isLessThanOrEqualTo(stats.latency().p99());
+        assertThat(stats.latency().p99()).isLessThanOrEqualTo(stats.latency().max());
     }
 
     @Test
