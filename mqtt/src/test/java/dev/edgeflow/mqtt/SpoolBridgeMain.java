@@ -11,8 +11,9 @@ import java.time.Duration;
  * can kill it with SIGKILL and start it again on the same spool.
  *
  * <p>Arguments: source URI, target URI, spool directory. Prints {@code spooled N} (what the spool
- * held from an earlier run) and {@code ready} on standard output, then {@code holding N} (what
- * the spool holds now) every 100 ms until killed.
+ * held from an earlier run) and {@code ready} on standard output, then {@code holding N
+ * acknowledged M} (what the spool holds now, and how many deliveries the source has acknowledged
+ * to its broker) every 100 ms until killed.
  */
 public final class SpoolBridgeMain {
     private SpoolBridgeMain() {
@@ -44,7 +45,8 @@ public final class SpoolBridgeMain {
         System.out.flush();
         while (true) {
             Thread.sleep(100);
-            System.out.println("holding " + pipeline.spoolStats().get(sink.name()).records());
+            System.out.println("holding " + pipeline.spoolStats().get(sink.name()).records()
+                    + " acknowledged " + source.acknowledgedCount());
             System.out.flush();
         }
     }
