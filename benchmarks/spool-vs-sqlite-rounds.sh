@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The disk-bound part of SpoolBenchmark, interleaved: spool and SQLite appends with ALWAYS and
-# BATCH durability, and the bare disk's write-and-force rates, each case in a JVM of its own,
+# BATCH durability (the spool both growing and in steady state, its records confirmed as they
+# are read), and the bare disk's write-and-force rates, each case in a JVM of its own,
 # ROUNDS times, in a rotated order every round. Prints each case's records/s per round, the
 # median, and the spool/SQLite ratio per round.
 #
@@ -34,6 +35,7 @@ mkdir -p "$OUT"
 CASES=(
     "spool ALWAYS|SpoolBenchmark.appendSpool$ -p durability=ALWAYS"
     "spool BATCH|SpoolBenchmark.appendSpool$ -p durability=BATCH"
+    "spool BATCH confirmed|SpoolBenchmark.appendSpoolConfirmed$ -p durability=BATCH"
     "sqlite ALWAYS|SpoolBenchmark.appendSqlite$ -p durability=ALWAYS -p rows=256"
     "sqlite BATCH 128 rows|SpoolBenchmark.appendSqlite$ -p durability=BATCH -p rows=128"
     "sqlite BATCH 256 rows|SpoolBenchmark.appendSqlite$ -p durability=BATCH -p rows=256"
@@ -75,6 +77,7 @@ for name in names:
     print(f"{name:<24}" + "".join(f"{v:>12,.0f}" for v in vals) + f"{statistics.median(vals):>12,.0f}")
 print()
 for a, b in [("spool BATCH", "sqlite BATCH 128 rows"), ("spool BATCH", "sqlite BATCH 256 rows"),
+             ("spool BATCH confirmed", "sqlite BATCH 128 rows"), ("spool BATCH confirmed", "sqlite BATCH 256 rows"),
              ("spool ALWAYS", "sqlite ALWAYS"), ("disk append 128", "disk preallocated 128"),
              ("disk append 1", "disk preallocated 1")]:
     ratios = [rate[a, r] / rate[b, r] for r in range(1, rounds + 1)]

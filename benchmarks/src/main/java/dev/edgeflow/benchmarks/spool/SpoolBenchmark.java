@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -47,7 +48,14 @@ import org.openjdk.jmh.infra.Blackhole;
  *       reaches, so this is the write path alone. The window is filled before the iteration's
  *       clock starts and is still full when it stops, so records counted equal records made
  *       durable. With {@code BATCH} and a window of 256, the group commit forces about 128
- *       records at a time: while one batch is forced, the producer fills the other half.</li>
+ *       records at a time: while one batch is forced, the producer fills the other half.
+ *       This is the spool during an outage of its sink: it only grows, every segment is a new
+ *       file, and every force also commits the file system's journal for the grown file.</li>
+ *   <li>{@code appendSpoolConfirmed}: the same producer, and a reader thread that polls and
+ *       confirms every record as a spooled sink's forwarder does when its sink keeps up: the
+ *       spool in steady state. One spool for the whole trial, so that confirmed segments are
+ *       reused (see {@code SpoolFormat}) and forces overwrite allocated blocks. Records counted
+ *       are appends made durable, as above; the reader's work is extra.</li>
  *   <li>{@code appendSqlite}: the same records inserted into SQLite with the same guarantee.
  *       {@code ALWAYS} is a transaction per row with {@code synchronous=FULL}: one forced WAL
  *       commit per record, like the spool's fsync per record. {@code BATCH} is transactions of
@@ -152,6 +160,96 @@ public class SpoolBenchmark {
 
     @Benchmark
     public long appendSpool(SpoolAppend s) {
+        int i = s.next;
+        long sequence = s.outstanding[i].join();
+        s.outstanding[i] = s.spool.append(s.readings.next());
+        s.next = i + 1 == s.outstanding.length ? 0 : i + 1;
+        return sequence;
+    }
+
+    /** One spool for the trial, with a reader thread that confirms every record it is handed. */
+    @State(Scope.Thread)
+    public static class SpoolAppendConfirmed {
+        @Param({"ALWAYS", "BATCH"})
+        public Durability durability;
+
+        /** Appends outstanding. */
+        @Param("256")
+        public int window;
+
+        private final Readings readings = new Readings();
+        private CompletableFuture<Long>[] outstanding;
+        private int next;
+        private Path dir;
+        private Spool spool;
+        private Thread reader;
+        private volatile boolean stop;
+        private volatile Throwable readerFailure;
+        private long confirmed;
+
+        @Setup(Level.Trial)
+        @SuppressWarnings("unchecked")
+        public void open() throws IOException {
+            if (window < 1) {
+                throw new IllegalArgumentException("window is " + window + ": give at least 1");
+            }
+            dir = Scratch.newDirectory("append-confirmed-" + durability);
+            spool = Spool.builder(dir).maxBytes(MAX_BYTES).durability(durability).open();
+            reader = new Thread(this::confirmAll, "spool-bench-reader");
+            reader.start();
+            outstanding = new CompletableFuture[window];
+            for (int i = 0; i < window; i++) {
+                outstanding[i] = spool.append(readings.next());
+            }
+        }
+
+        private void confirmAll() {
+            try {
+                while (!stop) {
+                    List<SpoolRecord> records = spool.poll(POLL);
+                    if (records.isEmpty()) {
+                        try {
+                            spool.available().get(100, TimeUnit.MILLISECONDS);
+                        } catch (TimeoutException e) {
+                            // look at the stop flag again
+                        }
+                        continue;
+                    }
+                    for (SpoolRecord r : records) {
+                        spool.confirm(r.sequence());
+                    }
+                    confirmed += records.size();
+                }
+            } catch (Throwable t) {
+                readerFailure = t;
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException, InterruptedException {
+            for (CompletableFuture<Long> f : outstanding) {
+                f.join();
+            }
+            stop = true;
+            reader.join();
+            SpoolStats stats = spool.stats();
+            long files = Scratch.size(dir);
+            spool.close();
+            Scratch.delete(dir);
+            System.out.printf("spool %s confirmed: %d records read and confirmed, %d left, %d segments, %d bytes "
+                    + "in the directory before close%n", durability, confirmed, stats.records(), stats.segments(),
+                    files);
+            if (readerFailure != null) {
+                throw new IllegalStateException("the reader failed", readerFailure);
+            }
+            if (stats.pendingAppends() != 0 || stats.dropped() != 0 || stats.corruptSkipped() != 0) {
+                throw new IllegalStateException("spool appends pending, dropped or damaged: " + stats);
+            }
+        }
+    }
+
+    @Benchmark
+    public long appendSpoolConfirmed(SpoolAppendConfirmed s) {
         int i = s.next;
         long sequence = s.outstanding[i].join();
         s.outstanding[i] = s.spool.append(s.readings.next());

@@ -18,11 +18,18 @@ final class FailingChannel extends FileChannel {
     private final FileChannel delegate;
     private final AtomicBoolean failing;
     private final AtomicBoolean failForce;
+    private final Runnable beforeForce;
 
     FailingChannel(FileChannel delegate, AtomicBoolean failing, AtomicBoolean failForce) {
+        this(delegate, failing, failForce, () -> { });
+    }
+
+    /** As above; {@code beforeForce} runs at the start of every force, for a test to hold it. */
+    FailingChannel(FileChannel delegate, AtomicBoolean failing, AtomicBoolean failForce, Runnable beforeForce) {
         this.delegate = delegate;
         this.failing = failing;
         this.failForce = failForce;
+        this.beforeForce = beforeForce;
     }
 
     private static IOException noSpace() {
@@ -61,6 +68,7 @@ final class FailingChannel extends FileChannel {
 
     @Override
     public void force(boolean metaData) throws IOException {
+        beforeForce.run();
         if (failForce.get()) {
             throw new IOException("Input/output error");
         }

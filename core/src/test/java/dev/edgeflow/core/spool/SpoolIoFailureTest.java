@@ -7,6 +7,7 @@ import static dev.edgeflow.core.spool.SpoolFixtures.messages;
 import static dev.edgeflow.core.spool.SpoolFixtures.readings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.edgeflow.core.Message;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -99,6 +101,60 @@ class SpoolIoFailureTest {
             expected.add(SpoolFixtures.reading(4));
             assertThat(messages(drain(spool))).containsExactlyElementsOf(expected);
             assertThat(spool.stats().corruptSkipped()).isZero();
+        }
+    }
+
+    @Test
+    void aFailedForceAlsoFailsWhatWasWrittenWhileItRanAndKeepsEverythingBefore() throws Exception {
+        AtomicBoolean hold = new AtomicBoolean();
+        CountDownLatch forcing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ChannelOpener slowDisk = (Path path, Set<? extends OpenOption> options) -> {
+            FileChannel ch = FileChannel.open(path, options);
+            return options.contains(StandardOpenOption.WRITE) ? new FailingChannel(ch, failWrites, failForce, () -> {
+                if (hold.get()) {
+                    forcing.countDown();
+                    awaitQuietly(release);
+                }
+            }) : ch;
+        };
+        try (Spool spool = Spool.builder(dir).durability(Durability.BATCH).logger(log).channelOpener(slowDisk)
+                .open()) {
+            appendAll(spool, readings(0, 3));
+            Path segment = SpoolFixtures.segmentFiles(dir).get(0);
+            hold.set(true);
+            failForce.set(true);
+            CompletableFuture<Long> forced = spool.append(SpoolFixtures.reading(3));
+            assertThat(forcing.await(10, TimeUnit.SECONDS)).isTrue();
+            long sizeDuringForce = Files.size(segment);
+            List<CompletableFuture<Long>> writtenMeanwhile = List.of(spool.append(SpoolFixtures.reading(4)),
+                    spool.append(SpoolFixtures.reading(5)));
+            // the writer does not wait for the force: the next records reach the file while it runs
+            await().atMost(10, TimeUnit.SECONDS).until(() -> Files.size(segment) > sizeDuringForce);
+            hold.set(false);
+            release.countDown();
+
+            for (CompletableFuture<Long> f : List.of(forced, writtenMeanwhile.get(0), writtenMeanwhile.get(1))) {
+                assertThatThrownBy(() -> done(f)).cause().isInstanceOf(SpoolException.class)
+                        .hasMessageContaining("Input/output error");
+            }
+            failForce.set(false);
+            assertThat(done(spool.append(SpoolFixtures.reading(6)))).isEqualTo(3);
+        }
+        try (Spool spool = Spool.builder(dir).logger(log).open()) {
+            List<Message> expected = new ArrayList<>(readings(0, 3));
+            expected.add(SpoolFixtures.reading(6));
+            assertThat(messages(drain(spool))).containsExactlyElementsOf(expected);
+            assertThat(spool.stats().corruptSkipped()).isZero();
+            assertThat(log.warnings()).noneSatisfy(w -> assertThat(w).contains("unfinished record"));
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -102,6 +102,22 @@ final class RecordScanner {
         return false;
     }
 
+    /**
+     * Tells whether the end mark of segment {@code baseSequence} is at {@code p}: the clean end
+     * of a reused segment's records, as opposed to a torn or damaged record.
+     */
+    boolean isEndMarkAt(FileChannel ch, long p, long limit, long baseSequence) throws IOException {
+        if (ch != source) {
+            source = ch;
+            bufLen = 0;
+        }
+        if (limit - p < SpoolFormat.END_MARK_BYTES) {
+            return false;
+        }
+        ensure(ch, p, SpoolFormat.END_MARK_BYTES, limit);
+        return SpoolFormat.isEndMark(view, (int) (p - bufStart), baseSequence);
+    }
+
     private boolean isRecordAt(FileChannel ch, long p, long limit, long minSequence) throws IOException {
         ensure(ch, p, RECORD_HEADER_BYTES, limit);
         int i = (int) (p - bufStart);

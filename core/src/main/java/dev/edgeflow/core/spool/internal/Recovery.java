@@ -114,6 +114,10 @@ final class Recovery {
                 if (name.equals(SpoolFormat.LOCK_FILE) || name.equals(SpoolFormat.CURSOR_FILE)) {
                     continue;
                 }
+                if (name.equals(SpoolFormat.SPARE_FILE)) {
+                    deleteSpare(p);
+                    continue;
+                }
                 long base = SpoolFormat.parseSegmentFileName(name);
                 if (base >= 0 && Files.isRegularFile(p)) {
                     segments.put(base, p);
@@ -154,16 +158,12 @@ final class Recovery {
             }
             seg = new Segment(base, path, intact);
             long start = Math.min(SEGMENT_HEADER_BYTES, size);
-            long[] torn = {-1};
+            long[] tail = {-1};
             RecordScanner.DamageListener listener = (from, to, toEnd) -> {
-                if (toEnd && last && intact) {
-                    torn[0] = from;
+                if (toEnd) {
+                    tail[0] = from; // judged once the scan is over: a stale tail, a torn record or damage
                 } else {
-                    r.corrupt++;
-                    damage.add(from);
-                    log.warn("spool {}: skipped {} damaged bytes at offset {} of segment {} (no intact record "
-                            + "there: bad checksum, length or sequence); reading resumes {}", dir, to - from, from,
-                            name, toEnd ? "in the next segment" : "at offset " + to);
+                    reportDamage(r, damage, name, from, to, false);
                 }
             };
             long p = start;
@@ -187,9 +187,19 @@ final class Recovery {
                 end = p;
                 min = seq + 1;
             }
-            tornAt = torn[0];
+            long logicalSize = size;
+            if (tail[0] >= 0) {
+                if (scanner.isEndMarkAt(ch, tail[0], size, base)) {
+                    // a reused segment: what follows is from its earlier life
+                    logicalSize = tail[0];
+                } else if (last && intact) {
+                    tornAt = tail[0];
+                } else {
+                    reportDamage(r, damage, name, tail[0], size, true);
+                }
+            }
             seg.readableEnd = end;
-            seg.size = size;
+            seg.size = logicalSize;
             seg.knownDamage = damage.stream().mapToLong(Long::longValue).toArray();
             scanner.reset();
         }
@@ -216,6 +226,24 @@ final class Recovery {
             seg.sealed = true;
         }
         return seg;
+    }
+
+    private void reportDamage(Result r, List<Long> damage, String name, long from, long to, boolean toEnd) {
+        r.corrupt++;
+        damage.add(from);
+        log.warn("spool {}: skipped {} damaged bytes at offset {} of segment {} (no intact record there: bad "
+                + "checksum, length or sequence); reading resumes {}", dir, to - from, from, name,
+                toEnd ? "in the next segment" : "at offset " + to);
+    }
+
+    /** A spare left by a process that stopped: its stale records could pass for new ones in a later spool. */
+    private void deleteSpare(Path spare) {
+        try {
+            Files.deleteIfExists(spare);
+        } catch (IOException e) {
+            log.warn("spool {}: cannot delete '{}', a confirmed segment kept for reuse: {}; it is left unused", dir,
+                    spare.getFileName(), SpoolFiles.describe(e));
+        }
     }
 
     /** Why a header is not intact, or null if it is. */

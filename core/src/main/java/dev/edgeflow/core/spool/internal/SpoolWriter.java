@@ -13,8 +13,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -25,8 +29,18 @@ import java.util.zip.CRC32C;
  * The spool's one writer thread. Appending threads only queue; this thread takes everything
  * queued at once, encodes it into one direct buffer, writes it with one system call per
  * megabyte, forces the file as the durability mode asks, publishes the records to the reader
- * and completes their futures. It also rolls and deletes segments, applies the full policy
- * and saves the confirmed cursor, so that every change to the files happens on one thread.
+ * and completes their futures. It also rolls, reuses and deletes segments, applies the full
+ * policy and saves the confirmed cursor, so that every change to the files happens on one
+ * thread.
+ *
+ * <p>In {@code BATCH} mode the force runs on a second thread, the {@link Syncer}: while it
+ * forces one batch, this thread writes the next, so a group commit costs the force or the
+ * encoding, whichever is longer, not both. Records are published and their appends completed
+ * by the syncer, in order, once the force that covers them returns.
+ *
+ * <p>A confirmed segment is kept as the spare (see {@link SpoolFormat}) while the spool is far
+ * from {@code maxBytes}, and the next roll starts the new segment in it: appends then overwrite
+ * allocated blocks, and each force writes the data without a file system journal commit.
  */
 final class SpoolWriter implements Runnable {
     private static final int BUFFER_BYTES = 1 << 20;
@@ -59,14 +73,23 @@ final class SpoolWriter implements Runnable {
     private final CRC32C crc = new CRC32C();
     private final long fsyncIntervalNanos;
     private final long cursorIntervalNanos;
+    private final Path sparePath;
+    /** Whether {@link #sparePath} holds a confirmed segment to reuse. */
+    private boolean hasSpare;
     private Segment active;
     private FileChannel activeChannel;
     /** End of what is encoded, in the active segment. */
     private long writePosition;
     /** End of what is handed to the channel. */
     private long flushedPosition;
+    /** Size of the active segment's file; beyond flushedPosition when it is reused and holds older bytes. */
+    private long activeFileSize;
+    private final ByteBuffer endMark = ByteBuffer.allocateDirect(SpoolFormat.END_MARK_BYTES);
     private long nextSequence;
-    private long lastCommittedSequence;
+    /** Sequence of the last record published; written by the syncer in BATCH mode. */
+    private volatile long lastCommittedSequence;
+    /** Forces and publishes in BATCH mode; null in the other modes. */
+    private final Syncer syncer;
     private int batchBytes;
     private long batchTime;
     private boolean unforced;
@@ -81,22 +104,29 @@ final class SpoolWriter implements Runnable {
         this.dir = spool.directory;
         this.failureLog = new RateLimitedLog(config.log(), 10);
         this.dropLog = new RateLimitedLog(config.log(), 10);
+        this.sparePath = dir.resolve(SpoolFormat.SPARE_FILE);
         this.fsyncIntervalNanos = config.fsyncInterval().toNanos();
         this.cursorIntervalNanos = config.cursorInterval().toNanos();
         this.active = recovered.active;
         this.activeChannel = recovered.activeChannel;
         this.writePosition = recovered.active.readableEnd;
         this.flushedPosition = writePosition;
+        this.activeFileSize = sizeOf(activeChannel);
         this.nextSequence = recovered.nextSequence;
         this.lastCommittedSequence = recovered.nextSequence - 1;
         this.savedCursor = recovered.savedCursor;
         this.lastForce = System.nanoTime();
         this.lastCursorSave = lastForce;
-        this.thread = new Thread(this, "edgeflow-spool-writer-" + (dir.getFileName() == null ? dir : dir.getFileName()));
+        String name = String.valueOf(dir.getFileName() == null ? dir : dir.getFileName());
+        this.thread = new Thread(this, "edgeflow-spool-writer-" + name);
         thread.setDaemon(true);
+        this.syncer = config.durability() == Durability.BATCH ? new Syncer("edgeflow-spool-sync-" + name) : null;
     }
 
     void start() {
+        if (syncer != null) {
+            syncer.thread.start();
+        }
         thread.start();
     }
 
@@ -149,7 +179,7 @@ final class SpoolWriter implements Runnable {
         } finally {
             lock.unlock();
         }
-        if (Thread.currentThread() == thread) {
+        if (Thread.currentThread() == thread || (syncer != null && Thread.currentThread() == syncer.thread)) {
             return; // called from a completion on this thread: it finishes once the caller returns
         }
         boolean interrupted = false;
@@ -229,6 +259,7 @@ final class SpoolWriter implements Runnable {
     }
 
     private void step() {
+        takeSyncFailure();
         reclaim();
         processWork();
         long now = System.nanoTime();
@@ -277,6 +308,7 @@ final class SpoolWriter implements Runnable {
             if (reclaim() > 0) {
                 continue;
             }
+            deleteSpare(); // no room to spare: give its disk space back
             Segment oldest = spool.segments.firstEntry().getValue();
             boolean dropOldest = config.whenFull() == SpoolFullPolicy.DROP_OLDEST;
             if (oldest != active) {
@@ -380,7 +412,14 @@ final class SpoolWriter implements Runnable {
         }
         try {
             flush();
-            if (config.durability() != Durability.INTERVAL) {
+            markEnd();
+            if (syncer != null) {
+                syncer.submit(new Written(active, activeChannel, new ArrayList<>(batch), writePosition));
+                batch.clear();
+                batchBytes = 0;
+                return;
+            }
+            if (config.durability() == Durability.ALWAYS) {
                 activeChannel.force(false);
                 lastForce = System.nanoTime();
             } else if (!unforced) {
@@ -391,43 +430,52 @@ final class SpoolWriter implements Runnable {
             failBatch(e);
             return;
         }
-        publish();
+        publish(active, batch, writePosition);
+        batch.clear();
+        batchBytes = 0;
     }
 
-    private void publish() {
-        int n = batch.size();
-        long last = batch.get(n - 1).sequence;
+    /** Makes committed records readable and completes their appends; on the syncer in BATCH mode. */
+    private void publish(Segment segment, List<PendingAppend> appends, long end) {
+        int n = appends.size();
+        long last = appends.get(n - 1).sequence;
         spool.recordsHeld.addAndGet(n);
-        active.recordCount += n;
-        active.size = writePosition;
-        active.readableEnd = writePosition;
-        active.lastSequence = last; // after readableEnd: the reader reads them in the other order
+        segment.recordCount += n;
+        segment.size = end;
+        segment.readableEnd = end;
+        segment.lastSequence = last; // after readableEnd: the reader reads them in the other order
         lastCommittedSequence = last;
         spool.appended += n;
         spool.publishedSequence = last; // after readableEnd: the reader reads them in the other order
         spool.pendingAppends.add(-n);
         for (int i = 0; i < n; i++) {
-            PendingAppend p = batch.get(i);
+            PendingAppend p = appends.get(i);
             p.complete(p.sequence);
         }
-        batch.clear();
-        batchBytes = 0;
         spool.reader.notifyAvailable();
     }
 
-    /** Fails what is encoded and not committed, and cuts the file back to the last committed record. */
-    private void failBatch(IOException e) {
-        int n = batch.size();
-        SpoolException failure = new SpoolException(dir, "cannot write to the spool in " + dir + ": "
-                + SpoolFiles.describe(e) + "; the append was not stored (everything stored before is kept)", e);
-        failureLog.warn("spool {}: a write failed, {} appends failed with it: {}", dir, n, SpoolFiles.describe(e));
-        for (int i = 0; i < n; i++) {
-            batch.get(i).completeExceptionally(failure);
+    private SpoolException writeFailure(IOException e) {
+        return new SpoolException(dir, "cannot write to the spool in " + dir + ": " + SpoolFiles.describe(e)
+                + "; the append was not stored (everything stored before is kept)", e);
+    }
+
+    /**
+     * Waits for the syncer to force and publish (or fail) everything handed to it; if a force
+     * failed, cuts the file back to the last record published, as after a failed write.
+     */
+    private void takeSyncFailure() {
+        if (syncer == null || !syncer.hasFailed()) {
+            return;
         }
-        spool.pendingAppends.add(-n);
-        batch.clear();
-        batchBytes = 0;
-        buffer.clear();
+        IOException e = syncer.drain();
+        if (e != null) {
+            cutBack();
+        }
+    }
+
+    /** Forgets what was written after the last published record, and cuts the file back to it. */
+    private void cutBack() {
         long good = active.readableEnd;
         spool.totalBytes.addAndGet(-(writePosition - good));
         writePosition = good;
@@ -436,12 +484,56 @@ final class SpoolWriter implements Runnable {
         repair();
     }
 
+    /**
+     * In a reused segment, writes the end mark after the records just written, so that recovery
+     * tells the older bytes behind them from a torn append. Forced with the records.
+     */
+    private void markEnd() throws IOException {
+        if (flushedPosition >= activeFileSize) {
+            return; // the file ends here
+        }
+        endMark.clear();
+        SpoolFormat.putEndMark(endMark, active.baseSequence);
+        endMark.flip();
+        while (endMark.hasRemaining()) {
+            activeChannel.write(endMark, flushedPosition + endMark.position());
+        }
+        activeFileSize = Math.max(activeFileSize, flushedPosition + SpoolFormat.END_MARK_BYTES);
+    }
+
+    private static long sizeOf(FileChannel ch) {
+        try {
+            return ch.size();
+        } catch (IOException e) {
+            return 0; // taken as a file that ends at the write position: no end marks
+        }
+    }
+
+    /** Fails what is encoded and not committed, and cuts the file back to the last committed record. */
+    private void failBatch(IOException e) {
+        int n = batch.size();
+        SpoolException failure = writeFailure(e);
+        failureLog.warn("spool {}: a write failed, {} appends failed with it: {}", dir, n, SpoolFiles.describe(e));
+        for (int i = 0; i < n; i++) {
+            batch.get(i).completeExceptionally(failure);
+        }
+        spool.pendingAppends.add(-n);
+        batch.clear();
+        batchBytes = 0;
+        buffer.clear();
+        if (syncer != null) {
+            syncer.drain(); // the batches before this one are kept if their force succeeds
+        }
+        cutBack();
+    }
+
     /** Cuts the active segment back to its last committed record, so no partial write stays behind. */
     private void repair() {
         try {
             if (activeChannel.size() > active.readableEnd) {
                 activeChannel.truncate(active.readableEnd);
             }
+            activeFileSize = active.readableEnd;
             needsRepair = false;
         } catch (IOException e) {
             needsRepair = true;
@@ -470,11 +562,16 @@ final class SpoolWriter implements Runnable {
     /** Closes the active segment and starts a new one; on failure fails {@code p} and keeps the old one. */
     private boolean roll(PendingAppend p) {
         commit();
+        if (syncer != null && syncer.drain() != null) { // the old segment's records all published before it is sealed
+            cutBack();
+        }
         long base = Math.max(nextSequence, active.baseSequence + 1);
         Path path = dir.resolve(SpoolFormat.segmentFileName(base));
-        FileChannel ch;
+        FileChannel ch = reuseSpare(path, base);
         try {
-            ch = SpoolFiles.createSegment(config.opener(), path, base);
+            if (ch == null) {
+                ch = SpoolFiles.createSegment(config.opener(), path, base);
+            }
         } catch (IOException e) {
             try {
                 Files.deleteIfExists(path);
@@ -501,6 +598,7 @@ final class SpoolWriter implements Runnable {
         activeChannel = ch;
         writePosition = SEGMENT_HEADER_BYTES;
         flushedPosition = SEGMENT_HEADER_BYTES;
+        activeFileSize = sizeOf(ch);
         nextSequence = base;
         needsRepair = false;
         old.sealed = true; // after the new segment is in the map: the reader looks for it once it sees this
@@ -510,7 +608,76 @@ final class SpoolWriter implements Runnable {
         return true;
     }
 
-    /** Deletes the oldest segments while every record in them is confirmed; returns how many. */
+    /**
+     * Starts segment {@code base} in the spare: its header and an end mark written and forced
+     * before the rename, so that a segment by the new name always has the new header. The caller forces the
+     * directory before anything is appended.
+     *
+     * @return the channel, or null if there is no spare or it could not be used (it is then deleted)
+     */
+    private FileChannel reuseSpare(Path path, long base) {
+        if (!hasSpare) {
+            return null;
+        }
+        hasSpare = false;
+        FileChannel ch = null;
+        try {
+            ch = config.opener().open(sparePath, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
+            ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER_BYTES + SpoolFormat.END_MARK_BYTES);
+            SpoolFormat.putSegmentHeader(header, base);
+            SpoolFormat.putEndMark(header, base); // no records yet: the older ones after it are not this segment's
+            header.flip();
+            while (header.hasRemaining()) {
+                ch.write(header, header.position());
+            }
+            ch.force(false);
+            Files.move(sparePath, path, StandardCopyOption.ATOMIC_MOVE);
+            return ch;
+        } catch (IOException e) {
+            SpoolFiles.closeQuietly(ch);
+            failureLog.warn("spool {}: cannot reuse a confirmed segment for segment {} ({}); a new file is created",
+                    dir, path.getFileName(), SpoolFiles.describe(e));
+            deleteSpare();
+            return null;
+        }
+    }
+
+    /**
+     * Keeps a confirmed segment as the spare instead of deleting it, if there is none yet, the
+     * segment is big enough to be worth it and the spool is far enough from {@code maxBytes}
+     * that a file it does not count can stay.
+     *
+     * @return whether the segment is now the spare
+     */
+    private boolean keepAsSpare(Segment s) {
+        long segmentBytes = config.segmentBytes();
+        if (hasSpare || !s.headerIntact || s.knownDamage.length > 0 || s.size < segmentBytes / 2
+                || spool.totalBytes.get() - s.size + 2 * segmentBytes > config.maxBytes()) {
+            return false;
+        }
+        try {
+            Files.move(s.path, sparePath, StandardCopyOption.ATOMIC_MOVE);
+            hasSpare = true;
+            return true;
+        } catch (IOException e) {
+            return false; // deleted instead, as without reuse
+        }
+    }
+
+    private void deleteSpare() {
+        if (!hasSpare) {
+            return;
+        }
+        hasSpare = false;
+        try {
+            Files.deleteIfExists(sparePath);
+        } catch (IOException e) {
+            failureLog.warn("spool {}: cannot delete '{}', a confirmed segment kept for reuse: {}", dir,
+                    SpoolFormat.SPARE_FILE, SpoolFiles.describe(e));
+        }
+    }
+
+    /** Deletes (or keeps as the spare) the oldest segments while every record in them is confirmed; returns how many. */
     private int reclaim() {
         int n = 0;
         while (true) {
@@ -521,7 +688,9 @@ final class SpoolWriter implements Runnable {
             }
             spool.reader.release(s, false);
             try {
-                Files.deleteIfExists(s.path);
+                if (!keepAsSpare(s)) {
+                    Files.deleteIfExists(s.path);
+                }
             } catch (IOException e) {
                 failureLog.warn("spool {}: cannot delete confirmed segment {}: {}; it is tried again later", dir, s,
                         SpoolFiles.describe(e));
@@ -580,8 +749,14 @@ final class SpoolWriter implements Runnable {
         }
         try {
             commit();
+            if (syncer != null && syncer.drain() != null) {
+                cutBack();
+            }
         } catch (RuntimeException e) {
             config.log().error("spool {}: final write failed", dir, e);
+        }
+        if (syncer != null) {
+            syncer.stop();
         }
         SpoolException closed = new SpoolException(dir, "the spool in " + dir + " was closed before this append "
                 + "was stored" + (waitingForRoom ? ": it was waiting for room, the spool held maxBytes "
@@ -600,7 +775,227 @@ final class SpoolWriter implements Runnable {
         }
         saveCursor();
         SpoolFiles.closeQuietly(activeChannel);
+        deleteSpare();
         SpoolFiles.closeQuietly(spool.cursorFile);
         spool.lock.release();
+    }
+
+    /** Records written to the page cache and waiting for the force that makes them durable. */
+    private static final class Written {
+        final Segment segment;
+        final FileChannel channel;
+        final List<PendingAppend> appends;
+        final long end;
+
+        Written(Segment segment, FileChannel channel, List<PendingAppend> appends, long end) {
+            this.segment = segment;
+            this.channel = channel;
+            this.appends = appends;
+            this.end = end;
+        }
+    }
+
+    /**
+     * The thread that forces in {@code BATCH} mode. It takes every batch written since its last
+     * force, forces once, and publishes them in order. After a failed force it fails everything
+     * handed to it until the writer has {@linkplain #drain drained} it and cut the file back.
+     */
+    private final class Syncer implements Runnable {
+        final Thread thread;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition changed = lock.newCondition();
+        private final ArrayDeque<Written> queue = new ArrayDeque<>();
+        /** Taken by the thread for one force; each leaves once published or failed. */
+        private final ArrayDeque<Written> taken = new ArrayDeque<>();
+        private boolean busy;
+        private boolean stopping;
+        /** Set if the thread stopped on an unexpected failure: everything handed to it fails at once. */
+        private boolean dead;
+        private IOException failure;
+        private volatile boolean failed;
+
+        Syncer(String name) {
+            thread = new Thread(this, name);
+            thread.setDaemon(true);
+        }
+
+        void submit(Written w) {
+            lock.lock();
+            try {
+                if (dead) {
+                    failWritten(w, failure);
+                    failed = true;
+                    return;
+                }
+                queue.add(w);
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        boolean hasFailed() {
+            return failed;
+        }
+
+        /**
+         * Waits until everything submitted is published or failed.
+         *
+         * @return the failure of a force since the last drain, or null; it is cleared
+         */
+        IOException drain() {
+            lock.lock();
+            try {
+                boolean interrupted = false;
+                while (!dead && (!queue.isEmpty() || busy)) {
+                    try {
+                        changed.await();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                IOException f = failure;
+                if (!dead) {
+                    failure = null;
+                    failed = false;
+                }
+                return f;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void stop() {
+            lock.lock();
+            try {
+                stopping = true;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            boolean interrupted = false;
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (takeWork()) {
+                    IOException f = forceTaken();
+                    Written w;
+                    while ((w = taken.peekFirst()) != null) {
+                        if (f == null) {
+                            publish(w.segment, w.appends, w.end);
+                        } else {
+                            failWritten(w, f);
+                        }
+                        taken.pollFirst();
+                    }
+                    lock.lock();
+                    try {
+                        busy = false;
+                        changed.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
+                    if (f != null) {
+                        wake(); // the writer cuts the file back
+                    }
+                }
+            } catch (Throwable t) {
+                config.log().error("spool {}: the sync thread stopped on an unexpected failure; appends fail from "
+                        + "now on", dir, t);
+                lock.lock();
+                try {
+                    failure = new IOException("the spool's sync thread stopped: " + t, t);
+                    failed = true;
+                    dead = true;
+                    busy = false;
+                    taken.forEach(w -> failWritten(w, failure));
+                    queue.forEach(w -> failWritten(w, failure));
+                    queue.clear();
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+                wake();
+            }
+        }
+
+        /** Takes every queued batch; returns false once stopping with nothing queued. */
+        private boolean takeWork() throws InterruptedException {
+            lock.lock();
+            try {
+                while (queue.isEmpty()) {
+                    if (stopping) {
+                        return false;
+                    }
+                    changed.await();
+                }
+                taken.addAll(queue);
+                queue.clear();
+                busy = true;
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Forces the files of the taken batches; returns the failure, also an earlier one not yet drained. */
+        private IOException forceTaken() {
+            lock.lock();
+            try {
+                if (failure != null) {
+                    return failure;
+                }
+            } finally {
+                lock.unlock();
+            }
+            IOException f = null;
+            FileChannel forced = null;
+            for (Written w : taken) {
+                if (w.channel != forced) {
+                    try {
+                        w.channel.force(false);
+                        forced = w.channel;
+                    } catch (IOException e) {
+                        f = e;
+                        break;
+                    }
+                }
+            }
+            if (f != null) {
+                failureLog.warn("spool {}: forcing the spool to disk failed, {} batches of appends failed with it: "
+                        + "{}", dir, taken.size(), SpoolFiles.describe(f));
+                lock.lock();
+                try {
+                    failure = f;
+                    failed = true;
+                } finally {
+                    lock.unlock();
+                }
+            }
+            return f;
+        }
+
+        private void failWritten(Written w, IOException e) {
+            SpoolException ex = writeFailure(e);
+            for (PendingAppend p : w.appends) {
+                p.completeExceptionally(ex);
+            }
+            spool.pendingAppends.add(-w.appends.size());
+        }
     }
 }
