@@ -16,7 +16,7 @@
 #   JMH_OPTS  options for each JMH run (default: -wi 2 -i 3 -r 2)
 #   OUT       directory for the JSON and text output (default: benchmarks/target/spool-rounds)
 #
-# Needs python3 for the summary. About 2 minutes per round on 2 cores.
+# Needs python3 for the summary. About 2.5 minutes per round on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

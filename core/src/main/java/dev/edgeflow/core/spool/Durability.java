@@ -20,7 +20,9 @@ public enum Durability {
     ALWAYS,
     /**
      * Group commit, the default. The spool's writer thread writes every append that queued up
-     * while it was busy as one write, forces the file once, then completes all of them.
+     * while it was busy as one write, the file is forced once for everything written since the
+     * last force, then all of them complete. When more appends wait, the spool's sync thread
+     * forces while the writer already writes the next batch.
      * Survives a crash of the process and a power loss, like {@link #ALWAYS}, at a fraction
      * of the cost when appends come faster than the disk can force.
      */

@@ -49,9 +49,12 @@ import org.slf4j.LoggerFactory;
  * alone. The directory is locked while the spool is open; a second spool on it, in this or
  * another process, fails with {@link SpoolLockedException}.
  *
- * <p><b>Threads.</b> All methods are thread-safe. Futures complete on the spool's writer
- * thread, named {@code edgeflow-spool-writer-<directory name>}: do not block in what they
- * trigger; move slow work elsewhere with the {@code ...Async} methods of the future.
+ * <p><b>Threads.</b> All methods are thread-safe. Futures complete on one of the spool's
+ * two threads: the writer thread ({@code edgeflow-spool-writer-<directory name>}), or in
+ * {@link Durability#BATCH} mode also the sync thread
+ * ({@code edgeflow-spool-sync-<directory name>}), which forces one batch while the writer
+ * writes the next when appends come faster than forces. Do not block in what they trigger; move slow work elsewhere with the
+ * {@code ...Async} methods of the future.
  *
  * @since 0.1.0
  */
@@ -168,9 +171,9 @@ public final class Spool implements AutoCloseable {
      * Closes the spool: appends already queued are written if there is room, appends waiting
      * for room fail with {@link SpoolException}, no future is left incomplete; the files are
      * forced to disk, the confirmed cursor is saved, and the directory lock is released.
-     * Blocks until the writer thread has finished, which takes at most one write and one
-     * force (called from a future's completion on the writer thread, it returns at once and
-     * the writer finishes after). Calling it again does nothing.
+     * Blocks until the spool's threads have finished, which takes at most one write and one
+     * force (called from a future's completion on one of them, it returns at once and they
+     * finish after). Calling it again does nothing.
      */
     @Override
     public void close() {
@@ -212,7 +215,11 @@ public final class Spool implements AutoCloseable {
          * Sets the most bytes the spool's segment files may take.
          *
          * @param maxBytes more than {@link #segmentBytes(long)}; default 1 GiB. Space is freed
-         *     by whole segments, so make it several segments large
+         *     by whole segments, so make it several segments large. While the spool holds at
+         *     least two segments less than this, it keeps one confirmed segment file to reuse
+         *     for the next segment (overwriting is faster to force than growing a file); that
+         *     file, and the unused end of a reused segment, are not counted, so the directory
+         *     can take up to one segment more than {@code maxBytes} on disk
          * @return this builder
          * @throws IllegalArgumentException if {@code maxBytes} is not positive
          */

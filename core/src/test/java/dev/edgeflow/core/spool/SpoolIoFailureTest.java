@@ -29,6 +29,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.event.Level;
@@ -106,43 +107,65 @@ class SpoolIoFailureTest {
 
     @Test
     void aFailedForceAlsoFailsWhatWasWrittenWhileItRanAndKeepsEverythingBefore() throws Exception {
-        AtomicBoolean hold = new AtomicBoolean();
-        CountDownLatch forcing = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
+        // force 1 is held so that a backlog queues up; force 2, of the backlog's first 4 MiB, is
+        // held while the writer writes the rest of it, and then fails
+        AtomicInteger forces = new AtomicInteger();
+        AtomicBoolean counting = new AtomicBoolean();
+        CountDownLatch forcing1 = new CountDownLatch(1);
+        CountDownLatch release1 = new CountDownLatch(1);
+        CountDownLatch forcing2 = new CountDownLatch(1);
+        CountDownLatch release2 = new CountDownLatch(1);
         ChannelOpener slowDisk = (Path path, Set<? extends OpenOption> options) -> {
             FileChannel ch = FileChannel.open(path, options);
             return options.contains(StandardOpenOption.WRITE) ? new FailingChannel(ch, failWrites, failForce, () -> {
-                if (hold.get()) {
-                    forcing.countDown();
-                    awaitQuietly(release);
+                if (!counting.get()) {
+                    return;
+                }
+                int n = forces.incrementAndGet();
+                if (n == 1) {
+                    forcing1.countDown();
+                    awaitQuietly(release1);
+                } else if (n == 2) {
+                    forcing2.countDown();
+                    awaitQuietly(release2);
+                    failForce.set(true);
                 }
             }) : ch;
         };
+        List<Message> backlog = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            backlog.add(Message.builder("camera/frames").id("frame-" + i).payload(new byte[1 << 20]).build());
+        }
         try (Spool spool = Spool.builder(dir).durability(Durability.BATCH).logger(log).channelOpener(slowDisk)
                 .open()) {
             appendAll(spool, readings(0, 3));
             Path segment = SpoolFixtures.segmentFiles(dir).get(0);
-            hold.set(true);
-            failForce.set(true);
-            CompletableFuture<Long> forced = spool.append(SpoolFixtures.reading(3));
-            assertThat(forcing.await(10, TimeUnit.SECONDS)).isTrue();
-            long sizeDuringForce = Files.size(segment);
-            List<CompletableFuture<Long>> writtenMeanwhile = List.of(spool.append(SpoolFixtures.reading(4)),
-                    spool.append(SpoolFixtures.reading(5)));
-            // the writer does not wait for the force: the next records reach the file while it runs
-            await().atMost(10, TimeUnit.SECONDS).until(() -> Files.size(segment) > sizeDuringForce);
-            hold.set(false);
-            release.countDown();
+            counting.set(true);
+            CompletableFuture<Long> beforeBacklog = spool.append(SpoolFixtures.reading(3));
+            assertThat(forcing1.await(10, TimeUnit.SECONDS)).isTrue();
+            List<CompletableFuture<Long>> failing = new ArrayList<>();
+            backlog.forEach(m -> failing.add(spool.append(m)));
+            release1.countDown();
+            assertThat(done(beforeBacklog)).isEqualTo(3);
 
-            for (CompletableFuture<Long> f : List.of(forced, writtenMeanwhile.get(0), writtenMeanwhile.get(1))) {
+            assertThat(forcing2.await(10, TimeUnit.SECONDS)).isTrue();
+            long wholeBacklog = SpoolFormat.SEGMENT_HEADER_BYTES
+                    + readings(0, 4).stream().mapToLong(SpoolIoFailureTest::recordBytes).sum()
+                    + backlog.stream().mapToLong(SpoolIoFailureTest::recordBytes).sum();
+            // the writer does not wait for force 2: the rest of the backlog reaches the file meanwhile
+            await().atMost(10, TimeUnit.SECONDS).until(() -> Files.size(segment) >= wholeBacklog);
+            assertThat(failing).noneMatch(CompletableFuture::isDone);
+            release2.countDown();
+
+            for (CompletableFuture<Long> f : failing) {
                 assertThatThrownBy(() -> done(f)).cause().isInstanceOf(SpoolException.class)
                         .hasMessageContaining("Input/output error");
             }
             failForce.set(false);
-            assertThat(done(spool.append(SpoolFixtures.reading(6)))).isEqualTo(3);
+            assertThat(done(spool.append(SpoolFixtures.reading(6)))).isEqualTo(4);
         }
         try (Spool spool = Spool.builder(dir).logger(log).open()) {
-            List<Message> expected = new ArrayList<>(readings(0, 3));
+            List<Message> expected = new ArrayList<>(readings(0, 4));
             expected.add(SpoolFixtures.reading(6));
             assertThat(messages(drain(spool))).containsExactlyElementsOf(expected);
             assertThat(spool.stats().corruptSkipped()).isZero();

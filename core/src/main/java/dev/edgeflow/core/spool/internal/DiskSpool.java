@@ -38,7 +38,7 @@ public final class DiskSpool {
     final LongAdder corruptSkipped = new LongAdder();
     /** The last sequence number written and durable as the mode requires; the reader reads up to it. */
     volatile long publishedSequence;
-    /** Written by the writer thread only. */
+    /** Written by the thread that publishes, one at a time: the writer, or the sync thread in BATCH mode. */
     volatile long appended;
     final SpoolReader reader;
     final SpoolWriter writer;

@@ -4,8 +4,11 @@ import java.nio.file.Path;
 
 /**
  * What the spool knows about one segment file. The writer thread (and recovery, before it
- * starts) sets the write-side fields, the reader under its lock the confirm-side ones; all
- * are volatile because the other side and {@code stats()} read them.
+ * starts) sets the write-side fields, or the sync thread when it publishes a batch in
+ * {@code BATCH} mode (one at a time: the writer publishes only while the sync thread is idle,
+ * and waits for it before it rolls);
+ * the reader under its lock sets the confirm-side ones. All are volatile because the other
+ * side and {@code stats()} read them.
  */
 final class Segment {
     final long baseSequence;
