@@ -109,6 +109,45 @@ public class SpoolBenchmark {
 
     // ------------------------------------------------------------------ append
 
+    /**
+     * One producer's appends outstanding: each {@link #appendNext} waits for the oldest to
+     * complete and appends the next reading in its place.
+     */
+    static final class Window {
+        private final Readings readings = new Readings();
+        private final CompletableFuture<Long>[] outstanding;
+        private int next;
+
+        @SuppressWarnings("unchecked")
+        Window(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("window is " + size + ": give at least 1");
+            }
+            outstanding = new CompletableFuture[size];
+        }
+
+        void fill(Spool spool) {
+            for (int i = 0; i < outstanding.length; i++) {
+                outstanding[i] = spool.append(readings.next());
+            }
+            next = 0;
+        }
+
+        long appendNext(Spool spool) {
+            int i = next;
+            long sequence = outstanding[i].join();
+            outstanding[i] = spool.append(readings.next());
+            next = i + 1 == outstanding.length ? 0 : i + 1;
+            return sequence;
+        }
+
+        void awaitAll() {
+            for (CompletableFuture<Long> f : outstanding) {
+                f.join();
+            }
+        }
+    }
+
     /** A fresh spool per iteration, with a full window of appends outstanding. */
     @State(Scope.Thread)
     public static class SpoolAppend {
@@ -119,36 +158,25 @@ public class SpoolBenchmark {
         @Param("256")
         public int window;
 
-        private final Readings readings = new Readings();
-        private CompletableFuture<Long>[] outstanding;
-        private int next;
+        private Window appends;
         private Path dir;
         private Spool spool;
 
         @Setup(Level.Trial)
-        @SuppressWarnings("unchecked")
         public void allocate() {
-            if (window < 1) {
-                throw new IllegalArgumentException("window is " + window + ": give at least 1");
-            }
-            outstanding = new CompletableFuture[window];
+            appends = new Window(window);
         }
 
         @Setup(Level.Iteration)
         public void open() throws IOException {
             dir = Scratch.newDirectory("append-" + durability);
             spool = Spool.builder(dir).maxBytes(MAX_BYTES).durability(durability).open();
-            for (int i = 0; i < window; i++) {
-                outstanding[i] = spool.append(readings.next());
-            }
-            next = 0;
+            appends.fill(spool);
         }
 
         @TearDown(Level.Iteration)
         public void close() throws IOException {
-            for (CompletableFuture<Long> f : outstanding) {
-                f.join();
-            }
+            appends.awaitAll();
             SpoolStats stats = spool.stats();
             spool.close();
             Scratch.delete(dir);
@@ -160,11 +188,7 @@ public class SpoolBenchmark {
 
     @Benchmark
     public long appendSpool(SpoolAppend s) {
-        int i = s.next;
-        long sequence = s.outstanding[i].join();
-        s.outstanding[i] = s.spool.append(s.readings.next());
-        s.next = i + 1 == s.outstanding.length ? 0 : i + 1;
-        return sequence;
+        return s.appends.appendNext(s.spool);
     }
 
     /** One spool for the trial, with a reader thread that confirms every record it is handed. */
@@ -177,9 +201,7 @@ public class SpoolBenchmark {
         @Param("256")
         public int window;
 
-        private final Readings readings = new Readings();
-        private CompletableFuture<Long>[] outstanding;
-        private int next;
+        private Window appends;
         private Path dir;
         private Spool spool;
         private Thread reader;
@@ -188,19 +210,13 @@ public class SpoolBenchmark {
         private long confirmed;
 
         @Setup(Level.Trial)
-        @SuppressWarnings("unchecked")
         public void open() throws IOException {
-            if (window < 1) {
-                throw new IllegalArgumentException("window is " + window + ": give at least 1");
-            }
+            appends = new Window(window);
             dir = Scratch.newDirectory("append-confirmed-" + durability);
             spool = Spool.builder(dir).maxBytes(MAX_BYTES).durability(durability).open();
             reader = new Thread(this::confirmAll, "spool-bench-reader");
             reader.start();
-            outstanding = new CompletableFuture[window];
-            for (int i = 0; i < window; i++) {
-                outstanding[i] = spool.append(readings.next());
-            }
+            appends.fill(spool);
         }
 
         private void confirmAll() {
@@ -227,9 +243,7 @@ public class SpoolBenchmark {
 
         @TearDown(Level.Trial)
         public void close() throws IOException, InterruptedException {
-            for (CompletableFuture<Long> f : outstanding) {
-                f.join();
-            }
+            appends.awaitAll();
             stop = true;
             reader.join();
             SpoolStats stats = spool.stats();
@@ -250,11 +264,7 @@ public class SpoolBenchmark {
 
     @Benchmark
     public long appendSpoolConfirmed(SpoolAppendConfirmed s) {
-        int i = s.next;
-        long sequence = s.outstanding[i].join();
-        s.outstanding[i] = s.spool.append(s.readings.next());
-        s.next = i + 1 == s.outstanding.length ? 0 : i + 1;
-        return sequence;
+        return s.appends.appendNext(s.spool);
     }
 
     /** A fresh SQLite database per iteration, set up as the durability it stands in for. */

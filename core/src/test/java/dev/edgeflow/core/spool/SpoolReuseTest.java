@@ -67,6 +67,20 @@ class SpoolReuseTest {
         return segments.get(segments.size() - 1);
     }
 
+    /**
+     * Cycles 2000 readings through the spool, then appends {@code left} and leaves them
+     * unconfirmed; returns the last segment, checked to be a reused file.
+     */
+    private Path leaveInAReusedSegment(List<Message> left) throws IOException {
+        try (Spool spool = open()) {
+            cycle(spool, 0, 2000);
+            appendAll(spool, left);
+            Path active = lastSegment();
+            assertThat(isReused(active)).isTrue();
+            return active;
+        }
+    }
+
     /** Whether a segment is a reused file: its records end in an end mark, with older bytes after it. */
     private static boolean isReused(Path segment) throws IOException {
         long end = endOfRecords(segment);
@@ -112,13 +126,7 @@ class SpoolReuseTest {
     @Test
     void reopensAReusedSegmentWithoutHandingOutItsEarlierRecordsOrReportingDamage() throws Exception {
         List<Message> left = readings(2000, 2010);
-        Path active;
-        try (Spool spool = open()) {
-            cycle(spool, 0, 2000);
-            appendAll(spool, left);
-            active = lastSegment();
-            assertThat(isReused(active)).isTrue();
-        }
+        Path active = leaveInAReusedSegment(left);
         try (Spool spool = open()) {
             assertThat(messages(drain(spool))).containsExactlyElementsOf(left);
             assertThat(spool.stats().corruptSkipped()).isZero();
@@ -137,13 +145,7 @@ class SpoolReuseTest {
     @Test
     void cutsATornAppendInAReusedSegmentAndNeverHandsOutItsEarlierRecords() throws Exception {
         List<Message> left = readings(2000, 2010);
-        Path active;
-        try (Spool spool = open()) {
-            cycle(spool, 0, 2000);
-            appendAll(spool, left);
-            active = lastSegment();
-            assertThat(isReused(active)).isTrue();
-        }
+        Path active = leaveInAReusedSegment(left);
         long end = endOfRecords(active);
         assertThat(Files.size(active)).isGreaterThan(end + 64);
         try (RandomAccessFile f = new RandomAccessFile(active.toFile(), "rw")) {

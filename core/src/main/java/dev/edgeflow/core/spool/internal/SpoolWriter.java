@@ -37,8 +37,8 @@ import java.util.zip.CRC32C;
  * appends are waiting: while it forces one batch, this thread writes the next, so a group
  * commit costs the force or the encoding, whichever is longer, not both. Records are published
  * and their appends completed by the syncer, in order, once the force that covers them returns.
- * When nothing else waits and the syncer is idle, this thread forces and publishes itself,
- * which spares a thread wake-up per batch at moderate rates.
+ * When the batch is small, nothing else waits and the syncer is idle, this thread forces and
+ * publishes itself, which spares a thread wake-up per batch at moderate rates.
  *
  * <p>A confirmed segment is kept as the spare (see {@link SpoolFormat}) while the spool is far
  * from {@code maxBytes}, and the next roll starts the new segment in it: appends then overwrite
@@ -46,6 +46,12 @@ import java.util.zip.CRC32C;
  */
 final class SpoolWriter implements Runnable {
     private static final int BUFFER_BYTES = 1 << 20;
+    /**
+     * A batch smaller than this, with nothing else waiting, is forced by the writer itself in
+     * BATCH mode: appends come slowly, so few would arrive during the force. A bigger batch
+     * means they come fast, and the sync thread forces it while the writer writes what comes.
+     */
+    private static final int INLINE_FORCE_MAX_RECORDS = 32;
     /** A huge backlog is committed in steps of this size, so its first appends need not wait for its last. */
     private static final int MAX_BATCH_BYTES = 4 << 20;
 
@@ -187,10 +193,15 @@ final class SpoolWriter implements Runnable {
         if (Thread.currentThread() == thread || (syncer != null && Thread.currentThread() == syncer.thread)) {
             return; // called from a completion on this thread: it finishes once the caller returns
         }
+        joinUninterruptibly(thread);
+    }
+
+    /** Waits for a thread to end; an interrupt meanwhile is kept for the caller. */
+    private static void joinUninterruptibly(Thread t) {
         boolean interrupted = false;
-        while (thread.isAlive()) {
+        while (t.isAlive()) {
             try {
-                thread.join();
+                t.join();
             } catch (InterruptedException e) {
                 interrupted = true;
             }
@@ -420,8 +431,8 @@ final class SpoolWriter implements Runnable {
             flush();
             markEnd();
             if (syncer != null) {
-                if (work.isEmpty() && !hasIncoming && syncer.isIdle()) {
-                    // nothing to write while it forces: a hand-off would only add a thread wake-up
+                if (batch.size() < INLINE_FORCE_MAX_RECORDS && work.isEmpty() && !hasIncoming && syncer.isIdle()) {
+                    // appends come slowly and none waits: a hand-off would only add a thread wake-up
                     activeChannel.force(false);
                 } else {
                     syncer.submit(new Written(active, activeChannel, new ArrayList<>(batch), writePosition));
@@ -896,17 +907,7 @@ final class SpoolWriter implements Runnable {
             } finally {
                 lock.unlock();
             }
-            boolean interrupted = false;
-            while (thread.isAlive()) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            joinUninterruptibly(thread);
         }
 
         @Override
