@@ -42,6 +42,8 @@ class SpoolRoundTripTest {
                         .payload("{\"celsius\":21.5}")
                         .header("content-type", "application/json")
                         .header("device", "RaspberryPi-001")
+                        // 127 chars, 128 bytes: the length takes two bytes, not the one 127 chars would
+                        .header("note", "a".repeat(126) + "é")
                         .timestamp(Instant.parse("2026-03-01T12:34:56.123456789Z"))
                         .qos(Qos.EXACTLY_ONCE)
                         .build(),

@@ -132,8 +132,23 @@ public final class MessageCodec {
     }
 
     private static void putString(ByteBuffer out, String s) {
-        putVarint(out, utf8Length(s));
         int n = s.length();
+        int start = out.position();
+        putVarint(out, n); // right if every char is ASCII, as topics and ids mostly are: one pass
+        int ascii = 0;
+        while (ascii < n) {
+            char c = s.charAt(ascii);
+            if (c >= 0x80) {
+                break;
+            }
+            out.put((byte) c);
+            ascii++;
+        }
+        if (ascii == n) {
+            return;
+        }
+        out.position(start);
+        putVarint(out, utf8Length(s));
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
             if (c < 0x80) {
