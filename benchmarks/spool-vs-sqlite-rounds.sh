@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The disk-bound part of SpoolBenchmark, interleaved: spool and SQLite appends with ALWAYS and
 # BATCH durability (the spool both growing and in steady state, its records confirmed as they
-# are read), and the bare disk's write-and-force rates, each case in a JVM of its own,
+# are read), the hand-off baseline (an asynchronous committer with no spool code), and the bare
+# disk's write-and-force rates, each case in a JVM of its own,
 # ROUNDS times, in a rotated order every round. Prints each case's records/s per round, the
 # median, and the spool/SQLite ratio per round.
 #
@@ -16,7 +17,7 @@
 #   JMH_OPTS  options for each JMH run (default: -wi 2 -i 3 -r 2)
 #   OUT       directory for the JSON and text output (default: benchmarks/target/spool-rounds)
 #
-# Needs python3 for the summary. About 2.5 minutes per round on 2 cores.
+# Needs python3 for the summary. About 2.7 minutes per round on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +37,7 @@ CASES=(
     "spool ALWAYS|SpoolBenchmark.appendSpool$ -p durability=ALWAYS"
     "spool BATCH|SpoolBenchmark.appendSpool$ -p durability=BATCH"
     "spool BATCH confirmed|SpoolBenchmark.appendSpoolConfirmed$ -p durability=BATCH"
+    "hand-off baseline|SpoolBenchmark.handOffBaseline$"
     "sqlite ALWAYS|SpoolBenchmark.appendSqlite$ -p durability=ALWAYS -p rows=256"
     "sqlite BATCH 128 rows|SpoolBenchmark.appendSqlite$ -p durability=BATCH -p rows=128"
     "sqlite BATCH 256 rows|SpoolBenchmark.appendSqlite$ -p durability=BATCH -p rows=256"
@@ -78,7 +80,7 @@ for name in names:
 print()
 for a, b in [("spool BATCH", "sqlite BATCH 128 rows"), ("spool BATCH", "sqlite BATCH 256 rows"),
              ("spool BATCH confirmed", "sqlite BATCH 128 rows"), ("spool BATCH confirmed", "sqlite BATCH 256 rows"),
-             ("spool ALWAYS", "sqlite ALWAYS"), ("disk append 128", "disk preallocated 128"),
+             ("hand-off baseline", "sqlite BATCH 128 rows"), ("spool ALWAYS", "sqlite ALWAYS"), ("disk append 128", "disk preallocated 128"),
              ("disk append 1", "disk preallocated 1")]:
     ratios = [rate[a, r] / rate[b, r] for r in range(1, rounds + 1)]
     print(f"{a + ' / ' + b:<46}" + "".join(f"{x:>8.2f}" for x in ratios) + f"   median {statistics.median(ratios):.2f}")

@@ -12,11 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -85,6 +88,11 @@ import org.openjdk.jmh.infra.Blackhole;
  *       journal (the new size and blocks); with {@code file=preallocated} it overwrites blocks
  *       already on disk, as SQLite does in a WAL it reuses after each checkpoint, and the force
  *       writes the data alone.</li>
+ *   <li>{@code handOffBaseline}: the least an asynchronous durable append can cost with one
+ *       writer thread: the same producer and window as {@code appendSpool}, a committer thread
+ *       that writes what was handed over into a preallocated file with one write, forces once
+ *       and completes those appends. What the hand-offs between threads leave of the disk's
+ *       rate, with no spool code at all.</li>
  * </ul>
  *
  * <p>Files go to a fresh directory under {@code java.io.tmpdir} (or the system property
@@ -592,6 +600,140 @@ public class SpoolBenchmark {
             f.position = 0;
         }
         return f.position;
+    }
+
+    /**
+     * The least an asynchronous durable append can do with one writer thread: the producer
+     * hands a record's bytes over and waits for the oldest of {@code window} outstanding, as
+     * {@code appendSpool} does; the committer takes everything handed over, writes it into a
+     * preallocated file with one write, forces it once and completes those appends. No
+     * encoding, CRC, segments, reader or second thread: the hand-offs, the write and the force.
+     */
+    @State(Scope.Thread)
+    public static class HandOff {
+        /** Appends outstanding. */
+        @Param("256")
+        public int window;
+
+        private Path dir;
+        private FileChannel channel;
+        private byte[] record;
+        private Thread committer;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition queued = lock.newCondition();
+        private ArrayList<CompletableFuture<Long>> incoming = new ArrayList<>();
+        private boolean stop;
+        private volatile Throwable failure;
+        private CompletableFuture<Long>[] outstanding;
+        private int next;
+        private long forces;
+        private long committed;
+
+        @Setup(Level.Trial)
+        @SuppressWarnings("unchecked")
+        public void open() throws IOException {
+            record = new byte[321];
+            dir = Scratch.newDirectory("hand-off");
+            channel = FileChannel.open(dir.resolve("bare"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+            for (long at = 0; at < BareFile.PREALLOCATED_BYTES; ) {
+                zeros.clear();
+                at += channel.write(zeros, at);
+            }
+            channel.force(true);
+            committer = new Thread(this::commitAll, "hand-off-committer");
+            committer.start();
+            outstanding = new CompletableFuture[window];
+            for (int i = 0; i < window; i++) {
+                outstanding[i] = submit();
+            }
+        }
+
+        CompletableFuture<Long> submit() {
+            CompletableFuture<Long> f = new CompletableFuture<>();
+            lock.lock();
+            try {
+                incoming.add(f);
+                queued.signal();
+            } finally {
+                lock.unlock();
+            }
+            return f;
+        }
+
+        private void commitAll() {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(record.length * 4096);
+            ArrayList<CompletableFuture<Long>> batch = new ArrayList<>();
+            long position = 0;
+            try {
+                while (true) {
+                    lock.lock();
+                    try {
+                        while (incoming.isEmpty() && !stop) {
+                            queued.await();
+                        }
+                        if (incoming.isEmpty()) {
+                            return;
+                        }
+                        ArrayList<CompletableFuture<Long>> t = batch;
+                        batch = incoming;
+                        incoming = t;
+                    } finally {
+                        lock.unlock();
+                    }
+                    buffer.clear();
+                    for (int i = 0; i < batch.size(); i++) {
+                        buffer.put(record);
+                    }
+                    buffer.flip();
+                    if (position + buffer.remaining() > BareFile.PREALLOCATED_BYTES) {
+                        position = 0;
+                    }
+                    while (buffer.hasRemaining()) {
+                        position += channel.write(buffer, position);
+                    }
+                    channel.force(false);
+                    forces++;
+                    for (CompletableFuture<Long> f : batch) {
+                        f.complete(committed++);
+                    }
+                    batch.clear();
+                }
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException, InterruptedException {
+            for (CompletableFuture<Long> f : outstanding) {
+                f.join();
+            }
+            lock.lock();
+            try {
+                stop = true;
+                queued.signal();
+            } finally {
+                lock.unlock();
+            }
+            committer.join();
+            channel.close();
+            Scratch.delete(dir);
+            System.out.printf("hand-off: %d records in %d forces (%.1f a force)%n", committed, forces,
+                    (double) committed / forces);
+            if (failure != null) {
+                throw new IllegalStateException("the committer failed", failure);
+            }
+        }
+    }
+
+    @Benchmark
+    public long handOffBaseline(HandOff h) {
+        int i = h.next;
+        long sequence = h.outstanding[i].join();
+        h.outstanding[i] = h.submit();
+        h.next = i + 1 == h.outstanding.length ? 0 : i + 1;
+        return sequence;
     }
 
     // ------------------------------------------------------------------ helpers
