@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.edgeflow.core.Message;
+import dev.edgeflow.core.spool.internal.ChannelOpener;
 import dev.edgeflow.core.spool.internal.SpoolFormat;
 import dev.edgeflow.log.RecordingLogger;
 import java.io.IOException;
@@ -16,10 +17,13 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.event.Level;
@@ -207,6 +211,28 @@ class SpoolReuseTest {
             assertThat(spare()).doesNotExist();
             assertThat(spool.stats().dropped()).isPositive();
         }
+    }
+
+    @Test
+    void startsANewFileWhenTheSpareCannotBeReusedAndDeletesTheSpare() throws Exception {
+        AtomicBoolean spareBroken = new AtomicBoolean();
+        ChannelOpener opener = (Path path, Set<? extends OpenOption> options) -> {
+            if (spareBroken.get() && path.getFileName().toString().equals(SpoolFormat.SPARE_FILE)) {
+                throw new IOException("Input/output error");
+            }
+            return FileChannel.open(path, options);
+        };
+        try (Spool spool = Spool.builder(dir).segmentBytes(SEGMENT_BYTES).maxBytes(1 << 20).logger(log)
+                .channelOpener(opener).open()) {
+            cycle(spool, 0, 400);
+            await().atMost(10, TimeUnit.SECONDS).until(() -> Files.exists(spare()));
+            spareBroken.set(true);
+            cycle(spool, 400, 600); // rolls: the spare fails, a new file takes its place
+            assertThat(log.warnings()).anySatisfy(w -> assertThat(w).contains("cannot reuse a confirmed segment")
+                    .contains("Input/output error"));
+            assertThat(spool.stats().appended()).isEqualTo(600);
+        }
+        assertThat(spare()).doesNotExist();
     }
 
     @Test

@@ -631,8 +631,8 @@ final class SpoolWriter implements Runnable {
 
     /**
      * Starts segment {@code base} in the spare: its header and an end mark written and forced
-     * before the rename, so that a segment by the new name always has the new header. The caller forces the
-     * directory before anything is appended.
+     * before the rename, so that a segment by the new name always has the new header. The
+     * caller forces the directory before anything is appended.
      *
      * @return the channel, or null if there is no spare or it could not be used (it is then deleted)
      */
@@ -658,6 +658,7 @@ final class SpoolWriter implements Runnable {
             SpoolFiles.closeQuietly(ch);
             failureLog.warn("spool {}: cannot reuse a confirmed segment for segment {} ({}); a new file is created",
                     dir, path.getFileName(), SpoolFiles.describe(e));
+            hasSpare = true; // still there: delete it
             deleteSpare();
             return null;
         }
