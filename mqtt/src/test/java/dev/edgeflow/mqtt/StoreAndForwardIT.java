@@ -225,8 +225,8 @@ class StoreAndForwardIT {
                 try (TestClient device = TestClient.connect(a.uri())) {
                     device.publish(TestMessages.readings("sensor/pi-1", 0, count), Qos.AT_LEAST_ONCE);
                 }
-                // Every message is in the spool and acknowledged to A, so A sends none of them again:
-                // what the damage takes is gone for good.
+                // Every message is in the spool and acknowledged to A, so A sends none of them again,
+                // except perhaps the last ones, whose acknowledgements may not have reached A yet.
                 first.awaitLine("holding " + count + " acknowledged " + count);
                 first.kill();
 
@@ -253,11 +253,16 @@ class StoreAndForwardIT {
                         .until(() -> restarted.lines.stream().anyMatch(l -> l.startsWith("holding 0 "))
                                 && counter.received().size() >= count - 3);
                 Checked checked = check(counter.received(), count);
-                assertThat(checked.missing).as("the damaged records, and only those").contains(count - 1)
-                        .hasSizeBetween(2, 3);
+                // Missing: the record with the flipped byte (two if the byte hit a record's header
+                // and the scan resumed past the next one), and the cut last record, unless A sends
+                // that one again: the kill can come before its acknowledgement has reached A.
+                assertThat(checked.missing).as("the damaged records, and only those").hasSizeBetween(1, 3)
+                        .allMatch(i -> i == count - 1 || Math.abs(i - count / 2) < count / 10)
+                        .anyMatch(i -> Math.abs(i - count / 2) < count / 10);
                 assertThat(checked.outOfOrder).isZero();
                 assertThat(restarted.errors()).as("the restarted bridge's log")
-                        .contains(segment.getFileName().toString()).contains("offset");
+                        .contains(segment.getFileName().toString()).contains("damaged bytes at offset")
+                        .contains("unfinished record");
                 System.out.printf("StoreAndForwardIT damaged spool: %d messages spooled, %d delivered after the restart, "
                         + "missing %s%n", count, count - checked.missing.size(), checked.missing);
             } finally {
