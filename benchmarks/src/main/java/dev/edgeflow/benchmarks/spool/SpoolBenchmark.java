@@ -1,5 +1,6 @@
 package dev.edgeflow.benchmarks.spool;
 
+import dev.edgeflow.core.Message;
 import dev.edgeflow.core.spool.Durability;
 import dev.edgeflow.core.spool.Spool;
 import dev.edgeflow.core.spool.SpoolRecord;
@@ -122,6 +123,12 @@ public class SpoolBenchmark {
      * complete and appends the next reading in its place.
      */
     static final class Window {
+        /** Where the window's appends go: a spool, or the hand-off baseline. */
+        @FunctionalInterface
+        interface Appender {
+            CompletableFuture<Long> append(Message message);
+        }
+
         private final Readings readings = new Readings();
         private final CompletableFuture<Long>[] outstanding;
         private int next;
@@ -134,17 +141,17 @@ public class SpoolBenchmark {
             outstanding = new CompletableFuture[size];
         }
 
-        void fill(Spool spool) {
+        void fill(Appender to) {
             for (int i = 0; i < outstanding.length; i++) {
-                outstanding[i] = spool.append(readings.next());
+                outstanding[i] = to.append(readings.next());
             }
             next = 0;
         }
 
-        long appendNext(Spool spool) {
+        long appendNext(Appender to) {
             int i = next;
             long sequence = outstanding[i].join();
-            outstanding[i] = spool.append(readings.next());
+            outstanding[i] = to.append(readings.next());
             next = i + 1 == outstanding.length ? 0 : i + 1;
             return sequence;
         }
@@ -179,7 +186,7 @@ public class SpoolBenchmark {
         public void open() throws IOException {
             dir = Scratch.newDirectory("append-" + durability);
             spool = Spool.builder(dir).maxBytes(MAX_BYTES).durability(durability).open();
-            appends.fill(spool);
+            appends.fill(spool::append);
         }
 
         @TearDown(Level.Iteration)
@@ -196,7 +203,7 @@ public class SpoolBenchmark {
 
     @Benchmark
     public long appendSpool(SpoolAppend s) {
-        return s.appends.appendNext(s.spool);
+        return s.appends.appendNext(s.spool::append);
     }
 
     /** One spool for the trial, with a reader thread that confirms every record it is handed. */
@@ -224,7 +231,7 @@ public class SpoolBenchmark {
             spool = Spool.builder(dir).maxBytes(MAX_BYTES).durability(durability).open();
             reader = new Thread(this::confirmAll, "spool-bench-reader");
             reader.start();
-            appends.fill(spool);
+            appends.fill(spool::append);
         }
 
         private void confirmAll() {
@@ -272,7 +279,7 @@ public class SpoolBenchmark {
 
     @Benchmark
     public long appendSpoolConfirmed(SpoolAppendConfirmed s) {
-        return s.appends.appendNext(s.spool);
+        return s.appends.appendNext(s.spool::append);
     }
 
     /** A fresh SQLite database per iteration, set up as the durability it stands in for. */
@@ -570,12 +577,7 @@ public class SpoolBenchmark {
             channel = FileChannel.open(dir.resolve("bare"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             position = 0;
             if (file.equals("preallocated")) {
-                ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
-                for (long at = 0; at < PREALLOCATED_BYTES; ) {
-                    zeros.clear();
-                    at += channel.write(zeros, at);
-                }
-                channel.force(true);
+                Scratch.preallocate(channel, PREALLOCATED_BYTES);
             } else if (!file.equals("append")) {
                 throw new IllegalArgumentException("file is '" + file + "': give append or preallocated");
             }
@@ -624,32 +626,24 @@ public class SpoolBenchmark {
         private ArrayList<CompletableFuture<Long>> incoming = new ArrayList<>();
         private boolean stop;
         private volatile Throwable failure;
-        private CompletableFuture<Long>[] outstanding;
-        private int next;
+        private Window appends;
         private long forces;
         private long committed;
 
         @Setup(Level.Trial)
-        @SuppressWarnings("unchecked")
         public void open() throws IOException {
+            appends = new Window(window);
             record = new byte[321];
             dir = Scratch.newDirectory("hand-off");
             channel = FileChannel.open(dir.resolve("bare"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
-            for (long at = 0; at < BareFile.PREALLOCATED_BYTES; ) {
-                zeros.clear();
-                at += channel.write(zeros, at);
-            }
-            channel.force(true);
+            Scratch.preallocate(channel, BareFile.PREALLOCATED_BYTES);
             committer = new Thread(this::commitAll, "hand-off-committer");
             committer.start();
-            outstanding = new CompletableFuture[window];
-            for (int i = 0; i < window; i++) {
-                outstanding[i] = submit();
-            }
+            appends.fill(this::submit);
         }
 
-        CompletableFuture<Long> submit() {
+        /** Hands a record's bytes over: the message only stands for them. */
+        CompletableFuture<Long> submit(Message ignored) {
             CompletableFuture<Long> f = new CompletableFuture<>();
             lock.lock();
             try {
@@ -706,9 +700,7 @@ public class SpoolBenchmark {
 
         @TearDown(Level.Trial)
         public void close() throws IOException, InterruptedException {
-            for (CompletableFuture<Long> f : outstanding) {
-                f.join();
-            }
+            appends.awaitAll();
             lock.lock();
             try {
                 stop = true;
@@ -729,11 +721,7 @@ public class SpoolBenchmark {
 
     @Benchmark
     public long handOffBaseline(HandOff h) {
-        int i = h.next;
-        long sequence = h.outstanding[i].join();
-        h.outstanding[i] = h.submit();
-        h.next = i + 1 == h.outstanding.length ? 0 : i + 1;
-        return sequence;
+        return h.appends.appendNext(h::submit);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -765,6 +753,16 @@ public class SpoolBenchmark {
             Path root = Path.of(System.getProperty("edgeflow.bench.dir", System.getProperty("java.io.tmpdir")));
             Files.createDirectories(root);
             return Files.createTempDirectory(root, "edgeflow-spoolbench-" + name + "-");
+        }
+
+        /** Writes {@code bytes} of zeros from the start of a file and forces them, so that later writes overwrite. */
+        static void preallocate(FileChannel channel, long bytes) throws IOException {
+            ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+            for (long at = 0; at < bytes; ) {
+                zeros.clear();
+                at += channel.write(zeros, at);
+            }
+            channel.force(true);
         }
 
         static long size(Path dir) throws IOException {

@@ -75,10 +75,7 @@ final class RecordScanner {
      * @throws IOException if reading fails
      */
     boolean next(FileChannel ch, long from, long limit, long minSequence, DamageListener listener) throws IOException {
-        if (ch != source) {
-            source = ch;
-            bufLen = 0;
-        }
+        use(ch);
         long p = from;
         long damagedFrom = -1;
         while (limit - p >= RECORD_HEADER_BYTES) {
@@ -107,15 +104,20 @@ final class RecordScanner {
      * of a reused segment's records, as opposed to a torn or damaged record.
      */
     boolean isEndMarkAt(FileChannel ch, long p, long limit, long baseSequence) throws IOException {
-        if (ch != source) {
-            source = ch;
-            bufLen = 0;
-        }
+        use(ch);
         if (limit - p < SpoolFormat.END_MARK_BYTES) {
             return false;
         }
         ensure(ch, p, SpoolFormat.END_MARK_BYTES, limit);
         return SpoolFormat.isEndMark(view, (int) (p - bufStart), baseSequence);
+    }
+
+    /** Forgets the buffered bytes when the file changes. */
+    private void use(FileChannel ch) {
+        if (ch != source) {
+            source = ch;
+            bufLen = 0;
+        }
     }
 
     private boolean isRecordAt(FileChannel ch, long p, long limit, long minSequence) throws IOException {

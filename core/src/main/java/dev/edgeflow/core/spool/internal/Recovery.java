@@ -161,7 +161,7 @@ final class Recovery {
             long[] tail = {-1};
             RecordScanner.DamageListener listener = (from, to, toEnd) -> {
                 if (toEnd) {
-                    tail[0] = from; // judged once the scan is over: a stale tail, a torn record or damage
+                    tail[0] = from; // judged once the scan is over: a torn record or damage
                 } else {
                     reportDamage(r, damage, name, from, to, false);
                 }
@@ -169,7 +169,15 @@ final class Recovery {
             long p = start;
             long min = Math.max(lastValid + 1, base);
             long end = start;
-            while (scanner.next(ch, p, size, min, listener)) {
+            boolean marked = false;
+            while (true) {
+                if (scanner.isEndMarkAt(ch, p, size, base)) {
+                    marked = true; // a reused segment: what follows is from its earlier life, not to be read
+                    break;
+                }
+                if (!scanner.next(ch, p, size, min, listener)) {
+                    break;
+                }
                 long seq = scanner.sequence();
                 seg.recordCount++;
                 seg.lastSequence = seq;
@@ -187,19 +195,15 @@ final class Recovery {
                 end = p;
                 min = seq + 1;
             }
-            long logicalSize = size;
             if (tail[0] >= 0) {
-                if (scanner.isEndMarkAt(ch, tail[0], size, base)) {
-                    // a reused segment: what follows is from its earlier life
-                    logicalSize = tail[0];
-                } else if (last && intact) {
+                if (last && intact) {
                     tornAt = tail[0];
                 } else {
                     reportDamage(r, damage, name, tail[0], size, true);
                 }
             }
             seg.readableEnd = end;
-            seg.size = logicalSize;
+            seg.size = marked ? p : size;
             seg.knownDamage = damage.stream().mapToLong(Long::longValue).toArray();
             scanner.reset();
         }

@@ -481,16 +481,19 @@ final class SpoolWriter implements Runnable {
                 + "; the append was not stored (everything stored before is kept)", e);
     }
 
+    /** If a force on the syncer has failed, settles it now rather than at the next roll. */
+    private void takeSyncFailure() {
+        if (syncer != null && syncer.hasFailed()) {
+            settleSyncer();
+        }
+    }
+
     /**
      * Waits for the syncer to force and publish (or fail) everything handed to it; if a force
      * failed, cuts the file back to the last record published, as after a failed write.
      */
-    private void takeSyncFailure() {
-        if (syncer == null || !syncer.hasFailed()) {
-            return;
-        }
-        IOException e = syncer.drain();
-        if (e != null) {
+    private void settleSyncer() {
+        if (syncer != null && syncer.drain() != null) {
             cutBack();
         }
     }
@@ -583,9 +586,7 @@ final class SpoolWriter implements Runnable {
     /** Closes the active segment and starts a new one; on failure fails {@code p} and keeps the old one. */
     private boolean roll(PendingAppend p) {
         commit();
-        if (syncer != null && syncer.drain() != null) { // the old segment's records all published before it is sealed
-            cutBack();
-        }
+        settleSyncer(); // the old segment's records are all published before it is sealed
         long base = Math.max(nextSequence, active.baseSequence + 1);
         Path path = dir.resolve(SpoolFormat.segmentFileName(base));
         FileChannel ch = reuseSpare(path, base);
@@ -658,8 +659,7 @@ final class SpoolWriter implements Runnable {
             SpoolFiles.closeQuietly(ch);
             failureLog.warn("spool {}: cannot reuse a confirmed segment for segment {} ({}); a new file is created",
                     dir, path.getFileName(), SpoolFiles.describe(e));
-            hasSpare = true; // still there: delete it
-            deleteSpare();
+            deleteSpareFile();
             return null;
         }
     }
@@ -691,6 +691,10 @@ final class SpoolWriter implements Runnable {
             return;
         }
         hasSpare = false;
+        deleteSpareFile();
+    }
+
+    private void deleteSpareFile() {
         try {
             Files.deleteIfExists(sparePath);
         } catch (IOException e) {
@@ -771,9 +775,7 @@ final class SpoolWriter implements Runnable {
         }
         try {
             commit();
-            if (syncer != null && syncer.drain() != null) {
-                cutBack();
-            }
+            settleSyncer();
         } catch (RuntimeException e) {
             config.log().error("spool {}: final write failed", dir, e);
         }
