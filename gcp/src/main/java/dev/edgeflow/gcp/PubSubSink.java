@@ -182,6 +182,15 @@ public final class PubSubSink implements Sink {
         return topic.toString();
     }
 
+    /**
+     * Returns the connection the sink publishes through.
+     *
+     * @return the connection
+     */
+    public PubSubConnection connection() {
+        return connection;
+    }
+
     @Override
     public CompletionStage<Void> send(Message message) {
         return publish(message, id -> null);

@@ -100,6 +100,12 @@ public final class PubSubSource implements Source {
         this.topicAttribute = b.topicAttribute;
         this.settings = b;
         Message.builder(topic); // fails now, not per message, if the topic is not valid
+        if (b.createOnTopic != null) {
+            try (PubSubAdmin admin = PubSubAdmin.open(connection)) {
+                admin.createTopicIfMissing(b.createOnTopic);
+                admin.createSubscriptionIfMissing(b.subscriptionId, b.createOnTopic, Duration.ofSeconds(60));
+            }
+        }
     }
 
     /**
@@ -117,6 +123,24 @@ public final class PubSubSource implements Source {
     @Override
     public String name() {
         return name;
+    }
+
+    /**
+     * Returns the subscription's full name.
+     *
+     * @return such as {@code projects/my-project/subscriptions/iot-sensor-sub}
+     */
+    public String subscription() {
+        return subscription.toString();
+    }
+
+    /**
+     * Returns the connection the source pulls through.
+     *
+     * @return the connection
+     */
+    public PubSubConnection connection() {
+        return connection;
     }
 
     /** Nacked messages come back: Pub/Sub delivers them again. */
@@ -402,6 +426,7 @@ public final class PubSubSource implements Source {
         private int parallelPulls = 1;
         private int threads = 2;
         private boolean exactlyOnce;
+        private String createOnTopic;
 
         private Builder(PubSubConnection connection, String subscriptionId) {
             this.connection = Objects.requireNonNull(connection, "connection");
@@ -533,9 +558,25 @@ public final class PubSubSource implements Source {
         }
 
         /**
-         * Builds the source; the streaming pull starts when it is subscribed to.
+         * Creates the topic and the subscription on it when the source is built, if they do
+         * not exist (ack deadline 60 s, no ordering). Off by default.
+         *
+         * @param topicId the topic the subscription receives from, such as {@code iot-sensor-data}
+         * @return this builder
+         * @throws IllegalArgumentException if the id is not a valid topic id
+         */
+        public Builder createIfMissing(String topicId) {
+            this.createOnTopic = PubSubAdmin.checkId(topicId, "topic");
+            return this;
+        }
+
+        /**
+         * Builds the source; the streaming pull starts when it is subscribed to. The
+         * subscription is not checked here (unless {@link #createIfMissing(String)}): a missing
+         * one ends the stream with {@code onError}.
          *
          * @return the source
+         * @throws PubSubException if {@code createIfMissing} was asked and creating failed
          */
         public PubSubSource build() {
             return new PubSubSource(this);

@@ -1,0 +1,179 @@
+package dev.edgeflow.gcp.internal;
+
+import dev.edgeflow.core.Sink;
+import dev.edgeflow.core.Source;
+import dev.edgeflow.gcp.PubSubConnection;
+import dev.edgeflow.gcp.PubSubSink;
+import dev.edgeflow.gcp.PubSubSource;
+import dev.edgeflow.spi.ConnectorOptions;
+import dev.edgeflow.spi.ConnectorProvider;
+import dev.edgeflow.spi.InvalidOptionException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Scheme {@code pubsub}: a {@link PubSubSink} on a topic, or a {@link PubSubSource} on a
+ * subscription. {@code pubsub://<project>/<topic or subscription>?option=value...}, or the
+ * options {@code project}, {@code topic} (sink) and {@code subscription} (source).
+ *
+ * <p>Connection: {@code emulatorHost}, {@code credentialsFile}, {@code endpoint}. Sink:
+ * {@code batchMessages}, {@code batchBytes}, {@code batchDelay}, {@code maxOutstandingMessages},
+ * {@code maxOutstandingBytes}, {@code retryTimeout}, {@code closeTimeout}, {@code topicAttribute},
+ * {@code orderingKeyHeader}, {@code orderingKeyFromTopic}, {@code compression},
+ * {@code createTopicIfMissing}, {@code threads}. Source: {@code messageTopic},
+ * {@code topicFromAttribute}, {@code maxOutstandingMessages}, {@code maxOutstandingBytes},
+ * {@code maxAckExtension}, {@code closeTimeout}, {@code parallelPulls}, {@code threads},
+ * {@code exactlyOnce}, {@code createOnTopic} (creates the topic and subscription if missing).
+ * Both: {@code name}.
+ */
+public final class PubSubConnectorProvider implements ConnectorProvider {
+    private static final Set<String> CONNECTION = Set.of("host", "path", "project", "emulatorHost", "credentialsFile",
+            "endpoint", "name", "closeTimeout", "threads", "maxOutstandingMessages", "maxOutstandingBytes");
+    private static final Set<String> SINK = union(CONNECTION, Set.of("topic", "batchMessages", "batchBytes",
+            "batchDelay", "retryTimeout", "topicAttribute", "orderingKeyHeader", "orderingKeyFromTopic", "compression",
+            "createTopicIfMissing"));
+    private static final Set<String> SOURCE = union(CONNECTION, Set.of("subscription", "messageTopic",
+            "topicFromAttribute", "maxAckExtension", "parallelPulls", "exactlyOnce", "createOnTopic"));
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("pubsub");
+    }
+
+    @Override
+    public Sink createSink(ConnectorOptions o) {
+        o.requireOnly(SINK);
+        String topic = resource(o, "topic", "iot-sensor-data");
+        PubSubSink.Builder b = option(o, "topic", () -> PubSubSink.builder(connection(o), topic));
+        if (o.string("batchMessages").isPresent()) {
+            int n = o.integer("batchMessages", 100, 1, 1000);
+            b.batchMessages(n);
+        }
+        if (o.string("batchBytes").isPresent()) {
+            long n = o.size("batchBytes", 1);
+            option(o, "batchBytes", () -> b.batchBytes(n));
+        }
+        if (o.string("batchDelay").isPresent()) {
+            Duration d = o.duration("batchDelay", Duration.ZERO);
+            option(o, "batchDelay", () -> b.batchDelay(d));
+        }
+        if (o.string("maxOutstandingMessages").isPresent()) {
+            int n = o.integer("maxOutstandingMessages", 1000, 1, Integer.MAX_VALUE);
+            b.maxOutstandingMessages(n);
+        }
+        if (o.string("maxOutstandingBytes").isPresent()) {
+            long n = o.size("maxOutstandingBytes", 1);
+            option(o, "maxOutstandingBytes", () -> b.maxOutstandingBytes(n));
+        }
+        if (o.string("retryTimeout").isPresent()) {
+            Duration d = o.duration("retryTimeout", Duration.ZERO);
+            option(o, "retryTimeout", () -> b.retryTimeout(d));
+        }
+        if (o.string("closeTimeout").isPresent()) {
+            Duration d = o.duration("closeTimeout", Duration.ZERO);
+            option(o, "closeTimeout", () -> b.closeTimeout(d));
+        }
+        o.string("topicAttribute").ifPresent(a -> option(o, "topicAttribute", () -> b.topicAttribute(a)));
+        o.string("orderingKeyHeader").ifPresent(b::orderingKeyFromHeader);
+        if (o.bool("orderingKeyFromTopic", false)) {
+            if (o.string("orderingKeyHeader").isPresent()) {
+                throw new InvalidOptionException("orderingKeyFromTopic", "connector 'pubsub': give orderingKeyHeader "
+                        + "or orderingKeyFromTopic=true, not both");
+            }
+            b.orderingKeyFromTopic();
+        }
+        if (o.string("compression").isPresent()) {
+            long n = o.size("compression", 1);
+            b.compression(n);
+        }
+        b.createTopicIfMissing(o.bool("createTopicIfMissing", false));
+        if (o.string("threads").isPresent()) {
+            b.threads(o.integer("threads", 2, 1, 64));
+        }
+        o.string("name").ifPresent(b::name);
+        return b.build();
+    }
+
+    @Override
+    public Source createSource(ConnectorOptions o) {
+        o.requireOnly(SOURCE);
+        String subscription = resource(o, "subscription", "iot-sensor-sub");
+        PubSubSource.Builder b = option(o, "subscription", () -> PubSubSource.builder(connection(o), subscription));
+        o.string("messageTopic").ifPresent(t -> option(o, "messageTopic", () -> b.topic(t)));
+        o.string("topicFromAttribute").ifPresent(b::topicFromAttribute);
+        if (o.string("maxOutstandingMessages").isPresent()) {
+            b.maxOutstandingMessages(o.integer("maxOutstandingMessages", 1000, 1, Integer.MAX_VALUE));
+        }
+        if (o.string("maxOutstandingBytes").isPresent()) {
+            long n = o.size("maxOutstandingBytes", 1);
+            option(o, "maxOutstandingBytes", () -> b.maxOutstandingBytes(n));
+        }
+        if (o.string("maxAckExtension").isPresent()) {
+            Duration d = o.duration("maxAckExtension", Duration.ZERO);
+            option(o, "maxAckExtension", () -> b.maxAckExtension(d));
+        }
+        if (o.string("closeTimeout").isPresent()) {
+            Duration d = o.duration("closeTimeout", Duration.ZERO);
+            option(o, "closeTimeout", () -> b.closeTimeout(d));
+        }
+        if (o.string("parallelPulls").isPresent()) {
+            b.parallelPulls(o.integer("parallelPulls", 1, 1, 16));
+        }
+        if (o.string("threads").isPresent()) {
+            b.threads(o.integer("threads", 2, 1, 64));
+        }
+        b.exactlyOnce(o.bool("exactlyOnce", false));
+        o.string("createOnTopic").ifPresent(t -> option(o, "createOnTopic", () -> b.createIfMissing(t)));
+        o.string("name").ifPresent(b::name);
+        return b.build();
+    }
+
+    private static PubSubConnection connection(ConnectorOptions o) {
+        String project = o.string("project").orElseGet(() -> o.string("host").orElse(null));
+        if (project == null) {
+            throw new InvalidOptionException("project", "connector 'pubsub' needs the project id: write "
+                    + "pubsub://my-project/iot-sensor-data or add ?project=my-project");
+        }
+        PubSubConnection.Builder b = option(o, "project", () -> PubSubConnection.builder(project));
+        o.string("emulatorHost").ifPresent(h -> option(o, "emulatorHost", () -> b.emulatorHost(h)));
+        if (o.string("credentialsFile").isPresent()) {
+            b.credentialsFile(o.path("credentialsFile", "/etc/edgeflow/service-account.json"));
+        }
+        o.string("endpoint").ifPresent(e -> option(o, "endpoint", () -> b.endpoint(e)));
+        return option(o, "emulatorHost", b::build);
+    }
+
+    /** The topic or subscription id: the option, or the URI path. */
+    private static String resource(ConnectorOptions o, String kind, String example) {
+        Optional<String> path = o.string("path").map(p -> p.startsWith("/") ? p.substring(1) : p)
+                .filter(p -> !p.isEmpty());
+        Optional<String> option = o.string(kind);
+        if (path.isPresent() && option.isPresent() && !path.get().equals(option.get())) {
+            throw new InvalidOptionException(kind, "connector 'pubsub' was given " + kind + " '" + option.get()
+                    + "' and '" + path.get() + "' in the URI path: give one");
+        }
+        return path.or(() -> option).orElseThrow(() -> new InvalidOptionException(kind, "connector 'pubsub' "
+                + (kind.equals("topic") ? "sink" : "source") + " needs a " + kind + " id: write pubsub://my-project/"
+                + example + " or add ?" + kind + "=" + example));
+    }
+
+    /** Runs a builder call, turning its IllegalArgumentException into one that names the option. */
+    private static <T> T option(ConnectorOptions o, String name, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (InvalidOptionException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidOptionException(name, "option '" + name + "' of connector 'pubsub': " + e.getMessage());
+        }
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> u = new HashSet<>(a);
+        u.addAll(b);
+        return Set.copyOf(u);
+    }
+}
