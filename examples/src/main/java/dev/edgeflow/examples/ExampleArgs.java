@@ -1,0 +1,116 @@
+package dev.edgeflow.examples;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The command line of the Pub/Sub examples: {@code --name value} or {@code --name=value}, some
+ * names repeatable. Errors name the argument and what it takes.
+ */
+final class ExampleArgs {
+    private final Map<String, List<String>> values;
+    private final boolean help;
+
+    private ExampleArgs(Map<String, List<String>> values, boolean help) {
+        this.values = values;
+        this.help = help;
+    }
+
+    /**
+     * Parses arguments.
+     *
+     * @param args the command line
+     * @param known the names it takes, such as {@code --project}
+     * @return the parsed arguments
+     * @throws IllegalArgumentException for an unknown name or a name without a value
+     */
+    static ExampleArgs parse(String[] args, Set<String> known) {
+        Map<String, List<String>> values = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h")) {
+                return new ExampleArgs(Map.of(), true);
+            }
+            String name = arg;
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            }
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException("unknown argument '" + arg + "'");
+            }
+            if (value == null || value.isEmpty()) {
+                throw new IllegalArgumentException(name + " needs a value");
+            }
+            values.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+        }
+        return new ExampleArgs(values, false);
+    }
+
+    boolean help() {
+        return help;
+    }
+
+    String get(String name, String orElse) {
+        List<String> v = values.get(name);
+        return v == null ? orElse : v.get(v.size() - 1);
+    }
+
+    List<String> all(String name, List<String> orElse) {
+        List<String> v = values.get(name);
+        return v == null ? orElse : List.copyOf(v);
+    }
+
+    Path path(String name) {
+        String v = get(name, null);
+        return v == null ? null : Path.of(v);
+    }
+
+    long wholeNumber(String name, long orElse, long min, long max) {
+        String v = get(name, null);
+        if (v == null) {
+            return orElse;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " is '" + v + "': use a whole number from " + min + " to " + max);
+    }
+
+    /**
+     * Opens Pub/Sub from {@code --project}, {@code --emulator} and {@code --credentials}.
+     *
+     * @return the environment
+     */
+    PubSubEnvironment pubSub() {
+        return PubSubEnvironment.open(get("--project", null), get("--emulator", null), path("--credentials"));
+    }
+
+    /** The options every Pub/Sub example takes, for its usage text. */
+    static final String PUBSUB_USAGE = String.join(System.lineSeparator(),
+            "  --emulator <host:port>  a running Pub/Sub emulator",
+            "  --project <id>          the project; without --emulator and PUBSUB_EMULATOR_HOST this is Google",
+            "                          Cloud, with --credentials <service-account.json> or application-default",
+            "                          credentials",
+            "  (none of these: the Pub/Sub emulator is started on a free local port and stopped at the end)");
+
+    /** Prints an error and the usage, and exits with 2. */
+    static void exitWithUsage(String program, String message, String usage) {
+        System.err.println(program + ": " + message);
+        System.err.println(usage);
+        System.exit(2);
+    }
+}
