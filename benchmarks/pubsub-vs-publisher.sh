@@ -24,7 +24,7 @@ MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 TMP=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
+cleanup() { for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; [[ -n ${KEEP_TMP:-} ]] && echo "kept $TMP" >&2 || rm -rf "$TMP"; }
 trap cleanup EXIT
 
 wait_for() { # file, text
@@ -32,22 +32,23 @@ wait_for() { # file, text
     echo "timed out waiting for '$2' in $1:" >&2; cat "$1" >&2; exit 1
 }
 
+# Sets $host. Not called in $( ): the emulator's pid must reach the cleanup's list.
 start_emulator() {
     local port; port=$(free_port)
     "$EMULATOR" --host=127.0.0.1 --port="$port" > "$TMP/emulator-$port.log" 2>&1 &
     pids+=($!)
     wait_for "$TMP/emulator-$port.log" "Server started"
-    echo "127.0.0.1:$port"
+    host="127.0.0.1:$port"
 }
 
 echo "sink against bare Publisher, $MESSAGES messages, $ROUNDS rounds ($($JAVA -version 2>&1 | head -1))"
-host=$(start_emulator)
+start_emulator
 "$JAVA" -Xmx1g -cp "$JAR" dev.edgeflow.benchmarks.pubsub.PubSubBenchMain sink --emulator "$host" \
     --messages "$MESSAGES" --rounds "$ROUNDS" | grep RESULT
 
 if [[ -x $MOSQUITTO ]]; then
     echo "uplink bridge: Mosquitto -> edgeflow -> emulator"
-    host=$(start_emulator)
+    start_emulator
     mport=$(free_port)
     printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_inflight_messages 1000\nmax_queued_messages 1000000\n' \
         "$mport" > "$TMP/mosquitto.conf"

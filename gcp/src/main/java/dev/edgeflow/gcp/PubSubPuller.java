@@ -1,6 +1,8 @@
 package dev.edgeflow.gcp;
 
+import com.google.api.gax.grpc.GrpcCallContext;
 import com.google.api.gax.rpc.ApiException;
+import com.google.api.gax.rpc.DeadlineExceededException;
 import com.google.cloud.pubsub.v1.stub.GrpcSubscriberStub;
 import com.google.cloud.pubsub.v1.stub.SubscriberStub;
 import com.google.cloud.pubsub.v1.stub.SubscriberStubSettings;
@@ -40,6 +42,7 @@ import java.util.concurrent.TimeUnit;
  * @since 0.1.0
  */
 public final class PubSubPuller implements AutoCloseable {
+    private static final Duration DEFAULT_WAIT = Duration.ofSeconds(10);
     private final PubSubConnection connection;
     private final ProjectSubscriptionName subscription;
     private final PubSubConnection.Transport transport;
@@ -83,20 +86,41 @@ public final class PubSubPuller implements AutoCloseable {
     }
 
     /**
-     * Pulls up to {@code max} messages, waiting for the service's answer (which may hold fewer,
-     * or none, even when more are there).
+     * Pulls up to {@code max} messages, waiting up to 10 s for the service's answer.
      *
      * @param max 1 to 1000
-     * @return the messages pulled, possibly none
+     * @return the messages pulled, possibly none (also when the wait ran out)
      * @throws PubSubException if the subscription does not exist, permission is denied or the
      *     endpoint does not answer
      */
     public List<Pulled> pull(int max) {
+        return pull(max, DEFAULT_WAIT);
+    }
+
+    /**
+     * Pulls up to {@code max} messages, waiting at most {@code wait} for the service's answer.
+     * The answer may hold fewer than are there, or none; an empty subscription is answered
+     * only when the wait runs out (the emulator's way) or at once (the service's).
+     *
+     * @param max 1 to 1000
+     * @param wait how long to wait for the answer, 100 ms to 10 min
+     * @return the messages pulled, possibly none
+     * @throws PubSubException if the subscription does not exist, permission is denied or the
+     *     endpoint does not answer
+     */
+    public List<Pulled> pull(int max, Duration wait) {
         PubSubSink.Builder.range("max", max, 1, 1000);
+        Objects.requireNonNull(wait, "wait");
+        if (wait.compareTo(Duration.ofMillis(100)) < 0 || wait.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new IllegalArgumentException("wait is " + wait + ": give 100 ms to 10 min");
+        }
         PullResponse r;
         try {
             r = stub.pullCallable().call(PullRequest.newBuilder()
-                    .setSubscription(subscription.toString()).setMaxMessages(max).build());
+                    .setSubscription(subscription.toString()).setMaxMessages(max).build(),
+                    GrpcCallContext.createDefault().withTimeoutDuration(wait));
+        } catch (DeadlineExceededException e) {
+            return List.of(); // nothing came within the wait
         } catch (ApiException e) {
             throw PubSubErrors.describe(e, "subscription", subscription.toString(), connection);
         }
@@ -117,8 +141,11 @@ public final class PubSubPuller implements AutoCloseable {
     public List<Pulled> pullAtLeast(int count, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<Pulled> out = new ArrayList<>();
-        while (out.size() < count && System.nanoTime() < deadline) {
-            out.addAll(pull(Math.min(1000, Math.max(1, count - out.size()))));
+        long left;
+        while (out.size() < count && (left = deadline - System.nanoTime()) > 0) {
+            Duration wait = Duration.ofNanos(Math.max(left, Duration.ofMillis(100).toNanos()));
+            out.addAll(pull(Math.min(1000, Math.max(1, count - out.size())), wait.compareTo(DEFAULT_WAIT) > 0
+                    ? DEFAULT_WAIT : wait));
         }
         return out;
     }

@@ -184,6 +184,20 @@ class PubSubIT {
         }
     }
 
+    @Test
+    void aPullOnAnEmptySubscriptionReturnsNothingWhenItsWaitRunsOut() {
+        String topic = emulator.freshTopicWithSubscription("empty");
+        try (PubSubPuller puller = PubSubPuller.open(emulator.connection, topic + "-sub")) {
+            assertThat(puller.pull(10, Duration.ofMillis(500))).isEmpty();
+            try (PubSubSink sink = PubSubSink.builder(emulator.connection, topic).build()) {
+                sink.send(Message.of("sensor/a", "{\"n\":1}")).toCompletableFuture().join();
+            }
+            List<PubSubPuller.Pulled> got = puller.pullAtLeast(1, Duration.ofSeconds(20));
+            puller.ack(got);
+            assertThat(got).extracting(p -> p.message().payloadAsString()).containsExactly("{\"n\":1}");
+        }
+    }
+
     private static Throwable catchCause(CompletableFuture<?> f) {
         try {
             f.join();
