@@ -150,7 +150,7 @@ public final class IoTPipeline {
             }
         } catch (RuntimeException e) {
             System.err.println("IoTPipeline: " + e.getMessage());
-            closeAll(resources);
+            LocalBridge.closeAll(resources);
             System.exit(1);
             return;
         }
@@ -165,7 +165,7 @@ public final class IoTPipeline {
             if (gcp != null && gcp.isEmulator()) {
                 PubSubBridge.printArrived(gcp.connection(), Set.of(gcpTopic), System.out);
             }
-            closeAll(resources);
+            LocalBridge.closeAll(resources);
             stopped.countDown();
         }, "edgeflow-pipeline-shutdown"));
         long deadline = duration > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(duration) : Long.MAX_VALUE;
@@ -335,15 +335,5 @@ public final class IoTPipeline {
             return false;
         }
         throw new IllegalArgumentException(name + " is '" + value + "': use true or false");
-    }
-
-    private static void closeAll(List<AutoCloseable> resources) {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                LOG.warn("closing {} failed: {}", resources.get(i), e.toString());
-            }
-        }
     }
 }

@@ -147,7 +147,8 @@ public final class LocalBridge {
         return b.toString();
     }
 
-    private static void closeAll(List<AutoCloseable> resources) {
+    /** Closes in reverse order, logging (not throwing) what fails; the Pub/Sub examples use it too. */
+    static void closeAll(List<AutoCloseable> resources) {
         for (int i = resources.size() - 1; i >= 0; i--) {
             try {
                 resources.get(i).close();

@@ -120,14 +120,14 @@ public final class PubSubBidirectionalBridge {
             }
         } catch (RuntimeException e) {
             System.err.println("PubSubBidirectionalBridge: " + e.getMessage());
-            closeAll(resources);
+            LocalBridge.closeAll(resources);
             System.exit(1);
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             bridge.stopAndPrint(System.out);
-            closeAll(resources);
+            LocalBridge.closeAll(resources);
             stopped.countDown();
         }, "edgeflow-bridge-shutdown"));
         long deadline = duration > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(duration) : Long.MAX_VALUE;
@@ -170,16 +170,6 @@ public final class PubSubBidirectionalBridge {
         }
         LOG.info("sent a reading to sensor/pi-001/reading, and two commands to Pub/Sub topic {}: one for "
                 + "device/pi-001/command (allowed), one for sensor/pi-001/reading (refused)", DOWN_TOPIC);
-    }
-
-    private static void closeAll(List<AutoCloseable> resources) {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                LOG.warn("closing {} failed: {}", resources.get(i), e.toString());
-            }
-        }
     }
 
     /** Both directions: their sources, sinks and pipelines. */

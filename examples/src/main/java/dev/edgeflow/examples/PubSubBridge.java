@@ -118,7 +118,7 @@ public final class PubSubBridge {
             }
         } catch (RuntimeException e) {
             System.err.println("PubSubBridge: " + e.getMessage());
-            closeAll(resources);
+            LocalBridge.closeAll(resources);
             System.exit(1);
             return;
         }
@@ -132,7 +132,7 @@ public final class PubSubBridge {
             if (pubSub.isEmulator()) {
                 printArrived(pubSub.connection(), new LinkedHashSet<>(mapping.values()), System.out);
             }
-            closeAll(resources);
+            LocalBridge.closeAll(resources);
             stopped.countDown();
         }, "edgeflow-bridge-shutdown"));
         long deadline = duration > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(duration) : Long.MAX_VALUE;
@@ -193,16 +193,6 @@ public final class PubSubBridge {
                 puller.ack(some);
             } catch (RuntimeException e) {
                 out.println("could not read back from " + topic + "-sub: " + e.getMessage());
-            }
-        }
-    }
-
-    private static void closeAll(List<AutoCloseable> resources) {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                LOG.warn("closing {} failed: {}", resources.get(i), e.toString());
             }
         }
     }
