@@ -42,6 +42,8 @@ final class FakePubSub implements AutoCloseable {
     final AtomicLong ackDelayMillis = new AtomicLong();
     /** Publishes carrying this ordering key fail (FAILED_PRECONDITION), as many times as {@link #keyFailures}. */
     volatile String failingKey;
+    /** When set, every publish and pull is refused with PERMISSION_DENIED. */
+    volatile boolean denyAll;
     final AtomicInteger keyFailures = new AtomicInteger();
 
     /** Every message stored, in the order the server took them. */
@@ -89,6 +91,11 @@ final class FakePubSub implements AutoCloseable {
         @Override
         public void publish(PublishRequest request, StreamObserver<PublishResponse> response) {
             publishCalls.incrementAndGet();
+            if (denyAll) {
+                response.onError(Status.PERMISSION_DENIED.withDescription("fake: caller lacks pubsub.topics.publish")
+                        .asRuntimeException());
+                return;
+            }
             if (unavailablePublishes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 response.onError(Status.UNAVAILABLE.withDescription("fake: not now").asRuntimeException());
                 return;
@@ -124,6 +131,11 @@ final class FakePubSub implements AutoCloseable {
                         return; // later requests carry acks and deadlines; the client sends those as unary calls too
                     }
                     started = true;
+                    if (denyAll) {
+                        response.onError(Status.PERMISSION_DENIED.withDescription("fake: caller lacks "
+                                + "pubsub.subscriptions.consume").asRuntimeException());
+                        return;
+                    }
                     if (unavailablePulls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                         response.onError(Status.UNAVAILABLE.withDescription("fake: pull not now")
                                 .asRuntimeException());

@@ -99,6 +99,23 @@ class PubSubFaultTest {
         }
     }
 
+    @Test
+    void permissionDeniedNamesTheRoleToGrant() {
+        server.denyAll = true;
+        try (PubSubSink sink = PubSubSink.builder(connection, "readings").build();
+                PubSubSource source = PubSubSource.builder(connection, "readings-sub").build()) {
+            Throwable send = failure(sink.sendForId(Message.of("sensor/a", "{}")));
+            assertThat(send).isInstanceOf(PubSubException.class)
+                    .hasMessageContaining("permission denied on Pub/Sub topic projects/edgeflow-test/topics/readings")
+                    .hasMessageContaining("roles/pubsub.publisher");
+            RecordingSubscriber<Delivery> s = RecordingSubscriber.acking();
+            source.subscribe(s);
+            await().atMost(Duration.ofSeconds(30)).until(() -> s.error().isPresent());
+            assertThat(s.error().get()).isInstanceOf(PubSubException.class)
+                    .hasMessageContaining("subscriptions/readings-sub").hasMessageContaining("roles/pubsub.subscriber");
+        }
+    }
+
     private static List<PubsubMessage> messages(int n) {
         List<PubsubMessage> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
