@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,24 +49,41 @@ class PubSubFaultTest {
         assertThat(server.published).hasSize(10);
     }
 
+    /**
+     * After a publish fails on an ordering key, the client refuses (cancels) that key's sends
+     * until the key is resumed. The sink resumes it on every failure of the key, so a retry,
+     * as the pipeline makes, goes through; the client may mark the key failed just after the
+     * first resume, so the retry may need one more attempt. Other keys are never touched.
+     */
     @Test
-    void aFailedOrderingKeyFailsItsLaterSendsThenResumesWithoutTouchingOtherKeys() {
+    void aFailedOrderingKeyIsResumedSoThatARetryGoesThroughWithoutTouchingOtherKeys() {
         server.failingKey = "sensor/bad";
         server.keyFailures.set(1);
         try (PubSubSink sink = PubSubSink.builder(connection, "readings").orderingKeyFromTopic().batchMessages(1)
                 .build()) {
             CompletableFuture<String> first = sink.sendForId(Message.of("sensor/bad", "1"));
             CompletableFuture<String> other = sink.sendForId(Message.of("sensor/good", "1"));
-            Throwable cause = failure(first);
-            assertThat(cause.getMessage()).contains("FAILED_PRECONDITION");
+            assertThat(failure(first).getMessage()).contains("FAILED_PRECONDITION");
             assertThat(other.join()).isNotEmpty();
-            // The key was resumed after the failure: the pipeline's retry goes through, in order.
-            sink.sendForId(Message.of("sensor/bad", "1")).join();
-            sink.sendForId(Message.of("sensor/bad", "2")).join();
+            assertThat(retried(sink, Message.of("sensor/bad", "1"))).isNotEmpty();
+            assertThat(retried(sink, Message.of("sensor/bad", "2"))).isNotEmpty();
         }
         List<String> bad = server.published.stream().filter(m -> m.getOrderingKey().equals("sensor/bad"))
                 .map(m -> m.getData().toString(StandardCharsets.UTF_8)).toList();
         assertThat(bad).containsExactly("1", "2");
+    }
+
+    /** Sends as the pipeline's retry would: again after a failure, at most three times. */
+    private static String retried(PubSubSink sink, Message m) {
+        Throwable last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                return sink.sendForId(m).join();
+            } catch (CancellationException | CompletionException e) {
+                last = e;
+            }
+        }
+        throw new AssertionError("three sends of " + m + " failed", last);
     }
 
     @Test
@@ -131,6 +149,8 @@ class PubSubFaultTest {
             throw new AssertionError("completed normally");
         } catch (CompletionException e) {
             return e.getCause();
+        } catch (CancellationException e) {
+            return e;
         }
     }
 }
