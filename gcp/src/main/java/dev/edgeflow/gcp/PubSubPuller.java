@@ -47,13 +47,11 @@ public final class PubSubPuller implements AutoCloseable {
     private final ProjectSubscriptionName subscription;
     private final PubSubConnection.Transport transport;
     private final SubscriberStub stub;
-    private final PubSubSource converter;
 
     private PubSubPuller(PubSubConnection connection, String subscriptionId) throws IOException {
         this.connection = connection;
         this.subscription = ProjectSubscriptionName.of(connection.projectId(),
                 PubSubAdmin.checkId(subscriptionId, "subscription"));
-        this.converter = PubSubSource.builder(connection, subscriptionId).build();
         this.transport = connection.open();
         try {
             this.stub = GrpcSubscriberStub.create(SubscriberStubSettings.newBuilder()
@@ -126,7 +124,8 @@ public final class PubSubPuller implements AutoCloseable {
         }
         List<Pulled> out = new ArrayList<>(r.getReceivedMessagesCount());
         for (ReceivedMessage m : r.getReceivedMessagesList()) {
-            out.add(new Pulled(converter.toMessage(m.getMessage()), m.getAckId(), m.getDeliveryAttempt()));
+            Message message = PubSubSource.toMessage(m.getMessage(), subscription.getSubscription(), null);
+            out.add(new Pulled(message, m.getAckId(), m.getDeliveryAttempt()));
         }
         return out;
     }

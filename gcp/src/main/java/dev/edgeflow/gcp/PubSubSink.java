@@ -27,7 +27,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,8 +95,6 @@ public final class PubSubSink implements Sink {
     /** Each unconfirmed send's future, and a marker completed once that future's own callbacks have run. */
     private final Map<CompletableFuture<?>, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final LongAdder published = new LongAdder();
-    private final LongAdder failed = new LongAdder();
 
     private PubSubSink(Builder b) {
         this.connection = b.connection;
@@ -219,7 +216,6 @@ public final class PubSubSink implements Sink {
         try {
             m = toPubsub(message);
         } catch (MessageRejectedException e) {
-            failed.increment();
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<T> result = new CompletableFuture<>();
@@ -231,7 +227,6 @@ public final class PubSubSink implements Sink {
         } catch (RuntimeException e) { // the publisher was shut down under us
             pending.remove(result);
             settled.complete(null);
-            failed.increment();
             return CompletableFuture.failedFuture(closed.get()
                     ? new IllegalStateException("sink " + name + " is closed", e) : e);
         }
@@ -239,7 +234,6 @@ public final class PubSubSink implements Sink {
         ApiFutures.addCallback(f, new ApiFutureCallback<>() {
             @Override
             public void onSuccess(String id) {
-                published.increment();
                 result.complete(value.apply(id));
                 pending.remove(result);
                 settled.complete(null); // after the caller's callbacks on result: flush waits for these
@@ -247,7 +241,6 @@ public final class PubSubSink implements Sink {
 
             @Override
             public void onFailure(Throwable t) {
-                failed.increment();
                 if (!key.isEmpty()) {
                     publisher.resumePublish(key); // the pipeline's retry sends this key's messages again
                 }
@@ -340,15 +333,6 @@ public final class PubSubSink implements Sink {
         CompletableFuture<?>[] now = pending.values().toArray(new CompletableFuture<?>[0]);
         publisher.publishAllOutstanding();
         return CompletableFuture.allOf(now).handle((v, t) -> null);
-    }
-
-    /**
-     * Returns how many sends completed and how many failed.
-     *
-     * @return {@code [published, failed]}
-     */
-    long[] counts() {
-        return new long[] {published.sum(), failed.sum()};
     }
 
     @Override

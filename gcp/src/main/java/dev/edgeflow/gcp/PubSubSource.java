@@ -311,6 +311,11 @@ public final class PubSubSource implements Source {
     }
 
     Message toMessage(PubsubMessage m) {
+        return toMessage(m, topic, topicAttribute);
+    }
+
+    /** A received message as a Message: topic from the attribute if given and present, else {@code topic}. */
+    static Message toMessage(PubsubMessage m, String topic, String topicAttribute) {
         Map<String, String> attributes = m.getAttributesMap();
         String t = topicAttribute != null ? attributes.getOrDefault(topicAttribute, topic) : topic;
         Message.Builder b = Message.builder(t).payload(m.getData().toByteArray()).headers(attributes);
