@@ -1,6 +1,6 @@
 package dev.edgeflow.mqtt;
 
-import dev.edgeflow.mqtt.internal.PemFiles;
+import dev.edgeflow.core.internal.tls.PemFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.edgeflow.mqtt.internal;
+package dev.edgeflow.core.internal.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -15,9 +15,12 @@ import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -90,6 +93,46 @@ public final class PemFiles {
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException("client certificate " + certificateFile + " with key " + keyFile
                     + " cannot be used as a key store: " + e, e);
+        }
+    }
+
+    /**
+     * Checks a client certificate and its key before a TLS library sees them, so that a bad file
+     * fails with its name and the reason rather than as an anonymous handshake failure: readable,
+     * PEM, the key belongs to the certificate, and the certificate is valid now.
+     *
+     * @param certificateFile the client certificate, optionally followed by its chain
+     * @param keyFile the private key, unencrypted
+     * @return the client certificate
+     * @throws IllegalArgumentException naming the file and the reason
+     */
+    public static X509Certificate checkClientCertificate(Path certificateFile, Path keyFile) {
+        List<X509Certificate> chain = certificates(certificateFile, "client certificate");
+        PrivateKey key = privateKey(keyFile);
+        requireMatchingPair(chain.get(0), certificateFile, key, keyFile);
+        requireValidNow(chain.get(0), certificateFile, "client certificate");
+        return chain.get(0);
+    }
+
+    /**
+     * Fails when a certificate is expired or not yet valid.
+     *
+     * @param certificate the certificate
+     * @param file where it came from, for the message
+     * @param role what the file is for ("client certificate")
+     * @throws IllegalArgumentException naming the file and the validity dates
+     */
+    public static void requireValidNow(X509Certificate certificate, Path file, String role) {
+        try {
+            certificate.checkValidity();
+        } catch (CertificateExpiredException e) {
+            throw new IllegalArgumentException(role + " " + file + " expired on "
+                    + certificate.getNotAfter().toInstant() + ": issue a new certificate (and check the clock of this "
+                    + "machine, which reads " + Instant.now() + ")", e);
+        } catch (CertificateNotYetValidException e) {
+            throw new IllegalArgumentException(role + " " + file + " is not valid before "
+                    + certificate.getNotBefore().toInstant() + "; this machine's clock reads " + Instant.now()
+                    + ": set the clock (NTP) or wait", e);
         }
     }
 
