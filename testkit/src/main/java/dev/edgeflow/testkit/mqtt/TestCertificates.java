@@ -54,6 +54,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  *       the form AWS IoT hands out);</li>
  *   <li>an expired server certificate and one for the wrong host ({@code DNS:not-this-host.invalid}),
  *       for tests that a client refuses them;</li>
+ *   <li>an expired client certificate for the client's key, which a broker must refuse;</li>
  *   <li>a second, unrelated CA and a client certificate it signed, for tests that a broker which
  *       trusts only the first CA refuses it.</li>
  * </ul>
@@ -93,6 +94,7 @@ public final class TestCertificates {
     private static final String EXPIRED_KEY_FILE = "server-expired.key.pem";
     private static final String WRONG_HOST_FILE = "server-wrong-host.cert.pem";
     private static final String WRONG_HOST_KEY_FILE = "server-wrong-host.key.pem";
+    private static final String EXPIRED_CLIENT_FILE = "client-expired.cert.pem";
     private static final String OTHER_CA_FILE = "other-ca.cert.pem";
     private static final String OTHER_CLIENT_FILE = "other-ca-client.cert.pem";
     private static final String OTHER_CLIENT_KEY_FILE = "other-ca-client.key.pem";
@@ -144,6 +146,8 @@ public final class TestCertificates {
                 inThirtyDays, KeyPurposeId.id_kp_serverAuth, new GeneralName(GeneralName.dNSName, WRONG_HOST));
         X509Certificate client = leaf(ca, caKey.getPrivate(), "CN=edgeflow-test-client", clientKey, yesterday,
                 inThirtyDays, KeyPurposeId.id_kp_clientAuth);
+        X509Certificate expiredClient = leaf(ca, caKey.getPrivate(), "CN=edgeflow-test-client", clientKey,
+                now.minus(Duration.ofDays(30)), yesterday, KeyPurposeId.id_kp_clientAuth);
         X509Certificate otherClient = leaf(otherCa, otherCaKey.getPrivate(), "CN=edgeflow-test-client", otherClientKey,
                 yesterday, inThirtyDays, KeyPurposeId.id_kp_clientAuth);
 
@@ -154,6 +158,7 @@ public final class TestCertificates {
         writePem(directory.resolve(CLIENT_KEY_FILE), pkcs8(clientKey.getPrivate()));
         // JcaPEMWriter writes an RSA private key in its traditional OpenSSL form, which is PKCS#1.
         writePem(directory.resolve(CLIENT_KEY_PKCS1_FILE), clientKey.getPrivate());
+        writePem(directory.resolve(EXPIRED_CLIENT_FILE), expiredClient);
         writePem(directory.resolve(EXPIRED_FILE), expired);
         writePem(directory.resolve(EXPIRED_KEY_FILE), pkcs8(serverKey.getPrivate()));
         writePem(directory.resolve(WRONG_HOST_FILE), wrongHost);
@@ -278,6 +283,16 @@ public final class TestCertificates {
      */
     public Path otherCaCertificate() {
         return directory.resolve(OTHER_CA_FILE);
+    }
+
+    /**
+     * Returns a client certificate signed by the CA for the key {@link #clientKey()}, which
+     * expired a day ago.
+     *
+     * @return the PEM file
+     */
+    public Path expiredClientCertificate() {
+        return directory.resolve(EXPIRED_CLIENT_FILE);
     }
 
     /**
