@@ -124,6 +124,9 @@ public final class AwsIotConnection implements AutoCloseable {
     private volatile boolean closed;
     private volatile AwsIotException lastFailure;
     private volatile String lastExplainedTls;
+    private volatile AwsIotException explainedTls;
+    private final java.util.concurrent.atomic.AtomicLong attempts = new java.util.concurrent.atomic.AtomicLong();
+    private final long connectTimeoutMillis;
     private volatile int serverReceiveMaximum = 100;
     private volatile boolean exclusive;
     private volatile int users;
@@ -137,9 +140,11 @@ public final class AwsIotConnection implements AutoCloseable {
         this.caFile = b.caFile;
         this.websockets = b.sigV4Region != null;
         this.limits = b.limits;
-        this.alpn = !websockets && port == 443 ? ALPN_MQTT_CA : null;
+        this.alpn = websockets ? null : b.alpn != null ? (b.alpn.isEmpty() ? null : b.alpn)
+                : port == 443 ? ALPN_MQTT_CA : null;
         this.keepAlive = b.keepAlive;
         this.sessionExpiry = b.sessionExpiry;
+        this.connectTimeoutMillis = b.connectTimeout.toMillis();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "edgeflow-awsiot-" + clientId);
             t.setDaemon(true);
@@ -498,7 +503,10 @@ public final class AwsIotConnection implements AutoCloseable {
         if (b.keyStore != null) {
             tls = TlsContextOptions.createWithMtlsJavaKeystore(b.keyStore, b.keyStoreAlias, b.keyStorePassword);
         } else if (b.pkcs12File != null) {
-            tls = TlsContextOptions.createWithMtlsPkcs12(b.pkcs12File.toString(), b.pkcs12Password);
+            // The CRT reads PKCS#12 natively only on macOS; through a Java key store it works everywhere.
+            KeyStore store = loadPkcs12(b.pkcs12File, b.pkcs12Password);
+            tls = TlsContextOptions.createWithMtlsJavaKeystore(store, keyAlias(store, b.pkcs12File),
+                    b.pkcs12Password);
         } else {
             tls = TlsContextOptions.createWithMtlsFromPath(certificateFile.toString(), keyFile.toString());
         }
@@ -569,6 +577,32 @@ public final class AwsIotConnection implements AutoCloseable {
                 .build();
     }
 
+    private static KeyStore loadPkcs12(Path file, String password) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, password.toCharArray());
+            return store;
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("PKCS#12 file " + file + " cannot be read: " + e.getMessage()
+                    + " (a wrong password reads as a bad file too)", e);
+        }
+    }
+
+    private static String keyAlias(KeyStore store, Path file) {
+        try {
+            for (String alias : java.util.Collections.list(store.aliases())) {
+                if (store.isKeyEntry(alias)) {
+                    return alias;
+                }
+            }
+        } catch (java.security.KeyStoreException e) {
+            throw new IllegalArgumentException("PKCS#12 file " + file + " cannot be read: " + e.getMessage(), e);
+        }
+        throw new IllegalArgumentException("PKCS#12 file " + file + " holds no private key entry: export the "
+                + "certificate together with its key (openssl pkcs12 -export -in device.cert.pem -inkey "
+                + "device.private.key -out device.p12)");
+    }
+
     private ConnectPacket connectPacket(Builder b) {
         return new ConnectPacket.ConnectPacketBuilder()
                 .withClientId(clientId)
@@ -624,6 +658,18 @@ public final class AwsIotConnection implements AutoCloseable {
         @Override
         public void onAttemptingConnect(Mqtt5Client c, OnAttemptingConnectReturn r) {
             LOG.debug("{}: attempting to connect", AwsIotConnection.this);
+            long attempt = attempts.incrementAndGet();
+            // The CRT can take long to report a failed TLS handshake (it waits for the peer to
+            // close); an attempt that neither succeeds nor fails soon is probed for the reason.
+            try {
+                timer.schedule(() -> {
+                    if (!connected && !closed && attempts.get() == attempt && !websockets) {
+                        explainTls(-1);
+                    }
+                }, Math.min(3_000, connectTimeoutMillis), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closed meanwhile
+            }
         }
 
         @Override
@@ -634,6 +680,7 @@ public final class AwsIotConnection implements AutoCloseable {
             connected = true;
             lastFailure = null;
             lastExplainedTls = null;
+            explainedTls = null;
             LOG.info("{}: connected (session {}, server receive maximum {})", AwsIotConnection.this,
                     r.getNegotiatedSettings() != null && r.getNegotiatedSettings().getRejoinedSession() ? "rejoined"
                             : "new", serverReceiveMaximum);
@@ -648,6 +695,10 @@ public final class AwsIotConnection implements AutoCloseable {
             AwsIotException problem = r.getConnAckPacket() != null
                     ? CrtErrors.connAckFailure(r.getConnAckPacket(), describeTarget(), clientId)
                     : CrtErrors.describe(r.getErrorCode(), describeTarget(), null);
+            AwsIotException explained = explainedTls;
+            if (explained != null && CrtErrors.isTlsFailure(r.getErrorCode())) {
+                problem = explained; // the same failure again: keep the reason the probe found
+            }
             lastFailure = problem;
             LOG.warn("{}: connection attempt failed: {}", AwsIotConnection.this, problem.getMessage());
             if (CrtErrors.isTlsFailure(r.getErrorCode()) && !websockets && !closed) {
@@ -678,11 +729,11 @@ public final class AwsIotConnection implements AutoCloseable {
 
     /** Off the CRT's thread: the probe makes its own connections, which take time. */
     private void explainTls(int errorCode) {
-        String name = CrtErrors.name(errorCode);
-        if (name.equals(lastExplainedTls)) {
-            return;
+        String name = errorCode < 0 ? null : CrtErrors.name(errorCode);
+        if (lastExplainedTls != null) {
+            return; // once per run of failures; a success clears it
         }
-        lastExplainedTls = name;
+        lastExplainedTls = name == null ? "probe" : name;
         try {
             timer.execute(() -> {
                 String reason;
@@ -695,6 +746,7 @@ public final class AwsIotConnection implements AutoCloseable {
                 if (reason != null && !connected) {
                     AwsIotException explained = new AwsIotException("cannot connect to " + describeTarget() + ": "
                             + reason, name, true, lastFailure);
+                    explainedTls = explained;
                     lastFailure = explained;
                     LOG.warn("{}: {}", AwsIotConnection.this, reason);
                 }
@@ -740,6 +792,7 @@ public final class AwsIotConnection implements AutoCloseable {
         private Duration minReconnectDelay = Duration.ofMillis(500);
         private Duration maxReconnectDelay = Duration.ofSeconds(30);
         private int receiveMaximum = 100;
+        private String alpn;
 
         private Builder() {
         }
@@ -770,6 +823,19 @@ public final class AwsIotConnection implements AutoCloseable {
                         + port);
             }
             this.port = port;
+            return this;
+        }
+
+        /**
+         * Sets the ALPN protocol offered in the TLS handshake. By default {@value #ALPN_MQTT_CA}
+         * on port 443 and none elsewhere; set it for a proxy or load balancer that forwards 443
+         * from another port.
+         *
+         * @param protocol the protocol, or an empty string for none
+         * @return this builder
+         */
+        public Builder alpn(String protocol) {
+            this.alpn = Objects.requireNonNull(protocol, "protocol");
             return this;
         }
 

@@ -41,7 +41,9 @@ public final class TlsDiagnosis {
      * @param caFile the CA file, or {@code null} for the JVM's trust store
      * @param certificateFile the client certificate, or {@code null}
      * @param keyFile the client key, or {@code null}
-     * @return the reason, or {@code null} if the JDK's handshake succeeds too
+     * @return the reason, or {@code null} if the JDK's handshake succeeds too or the failure is
+     *     not one of TLS or the failure is
+     *     not one of TLS
      */
     public static String explain(String host, int port, String alpn, Path caFile, Path certificateFile,
             Path keyFile) {
@@ -77,7 +79,7 @@ public final class TlsDiagnosis {
             }
             return "the TLS handshake with " + at + " failed: " + text;
         } catch (IOException e) {
-            return "the TLS handshake with " + at + " could not be repeated to find the reason: " + e.getMessage();
+            return null; // not a TLS problem (refused, unreachable): the CRT's own error says it
         }
     }
 
