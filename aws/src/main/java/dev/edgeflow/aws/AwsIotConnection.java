@@ -76,7 +76,7 @@ import software.amazon.awssdk.iot.AwsIotMqtt5ClientBuilder;
  * file does not verify the server or the server refused the client certificate.
  *
  * <p>Every publish passes {@link AwsIotLimits#IOT_CORE}'s rate limiter, 100 publishes per second
- * per connection, in the order sent and without blocking the caller; {@link AwsIotLimits#NONE}
+ * per connection, spaced evenly, in the order sent and without blocking the caller; {@link AwsIotLimits#NONE}
  * switches checks and limiter off. The CRT's own offline queue is unbounded, so nothing here
  * relies on it: sinks bound what they hand to the connection, and operations that are pending
  * when the connection drops fail (the CRT's {@code FAIL_ALL_ON_DISCONNECT}), except QoS 1
@@ -98,7 +98,11 @@ public final class AwsIotConnection implements AutoCloseable {
     public static final String ALPN_MQTT_CA = "x-amzn-mqtt-ca";
 
     private static final Logger LOG = LoggerFactory.getLogger(AwsIotConnection.class);
-    /** AWS IoT Core counts per second at its side; the margin absorbs the network's jitter. */
+    /**
+     * AWS IoT Core counts per second at its side. Publishes are spaced evenly (10.2 ms apart at
+     * 100/s) rather than let out in bursts of 100: a burst that the network delivers bunched up
+     * would put more than 100 into one second as the broker sees it. The 2 % margin absorbs jitter.
+     */
     private static final long RATE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(1_020);
 
     private final String endpoint;
@@ -151,7 +155,7 @@ public final class AwsIotConnection implements AutoCloseable {
             return t;
         });
         this.limiter = limits.publishesPerSecond() > 0
-                ? new PublishRateLimiter(limits.publishesPerSecond(), RATE_WINDOW_NANOS, System::nanoTime, timer)
+                ? new PublishRateLimiter(1, RATE_WINDOW_NANOS / limits.publishesPerSecond(), System::nanoTime, timer)
                 : null;
         try {
             this.client = websockets ? sigV4Client(b) : mtlsClient(b);
