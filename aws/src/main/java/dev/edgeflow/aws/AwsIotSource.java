@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +65,7 @@ public final class AwsIotSource implements Source {
     private final LongAdder nacked = new LongAdder();
     private final LongAdder released = new LongAdder();
     private final List<AwsIotConnection.Subscription> handles = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private Flow.Subscriber<? super Delivery> subscriber;
     private long demand;
     private boolean cancelled;
@@ -110,6 +113,39 @@ public final class AwsIotSource implements Source {
      */
     public AwsIotConnection connection() {
         return connection;
+    }
+
+    /**
+     * Returns a stage that completes once a pipeline has subscribed and the broker has accepted
+     * every subscription.
+     *
+     * @return completes at the last SUBACK; exceptionally if a subscription was refused
+     */
+    public CompletionStage<Void> ready() {
+        return ready.copy();
+    }
+
+    /**
+     * Waits until {@link #ready()}.
+     *
+     * @param timeout how long to wait
+     * @throws AwsIotException if a subscription was refused, or not ready in time (with the
+     *     connection's last failure)
+     * @throws InterruptedException if interrupted
+     */
+    public void awaitReady(Duration timeout) throws InterruptedException {
+        try {
+            ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof AwsIotException ? (AwsIotException) c : new AwsIotException(name + ": " + c, null,
+                    true, c);
+        } catch (java.util.concurrent.TimeoutException e) {
+            AwsIotException last = connection.lastFailure();
+            throw new AwsIotException(name + " is not subscribed after " + timeout + (subscribed.get() ? ""
+                    : " (no pipeline has subscribed to it yet)") + (last != null ? ": " + last.getMessage() : ""),
+                    last != null ? last.errorName() : null, false, last);
+        }
     }
 
     /**
@@ -185,9 +221,13 @@ public final class AwsIotSource implements Source {
         for (Map.Entry<String, Qos> e : subscriptions.entrySet()) {
             connection.subscribe(e.getKey(), e.getValue(), this::onMessage).whenComplete((h, failure) -> {
                 if (failure != null) {
+                    ready.completeExceptionally(failure);
                     fail(failure);
                 } else {
                     handles.add(h);
+                    if (handles.size() == subscriptions.size()) {
+                        ready.complete(null);
+                    }
                 }
             });
         }

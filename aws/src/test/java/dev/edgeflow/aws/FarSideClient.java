@@ -30,29 +30,45 @@ final class FarSideClient implements AutoCloseable {
     private final List<Message> received = Collections.synchronizedList(new ArrayList<>());
     private final List<Long> arrivals = Collections.synchronizedList(new ArrayList<>());
 
-    private FarSideClient(String host, int port) {
-        this.client = MqttClient.builder().useMqttVersion5()
-                .identifier("far-side-" + UUID.randomUUID().toString().substring(0, 8))
-                .serverHost(host).serverPort(port)
-                .executorConfig(MqttClientExecutorConfig.builder().nettyExecutor(eventLoop).nettyThreads(1).build())
-                .buildAsync();
-        client.connectWith().cleanStart(true).send().join();
+    private FarSideClient(String host, int port, String clientId, boolean resume) {
+        var b = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost(host).serverPort(port)
+                .executorConfig(MqttClientExecutorConfig.builder().nettyExecutor(eventLoop).nettyThreads(1).build());
+        if (resume) {
+            b.automaticReconnect().initialDelay(100, TimeUnit.MILLISECONDS).maxDelay(1, TimeUnit.SECONDS)
+                    .applyAutomaticReconnect();
+        }
+        this.client = b.buildAsync();
+        if (resume) {
+            // messages of the session taken over arrive without a new subscription
+            client.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL, this::record);
+        }
+        client.connectWith().cleanStart(!resume).sessionExpiryInterval(resume ? 3600 : 0).send().join();
     }
 
     static FarSideClient connect(String host, int port) {
-        return new FarSideClient(host, port);
+        return new FarSideClient(host, port, "far-side-" + UUID.randomUUID().toString().substring(0, 8), false);
+    }
+
+    /**
+     * Connects with a session kept for an hour that is resumed if one exists, reconnecting by itself;
+     * with another client's id, it takes that client's session over.
+     */
+    static FarSideClient resume(String host, int port, String clientId) {
+        return new FarSideClient(host, port, clientId, true);
+    }
+
+    private void record(Mqtt5Publish p) {
+        Message.Builder b = Message.builder(p.getTopic().toString()).payload(p.getPayloadAsBytes())
+                .qos(Qos.ofLevel(p.getQos().getCode()));
+        p.getUserProperties().asList().forEach(u -> b.header(u.getName().toString(), u.getValue().toString()));
+        synchronized (received) {
+            arrivals.add(System.nanoTime());
+            received.add(b.build());
+        }
     }
 
     FarSideClient subscribe(String filter) {
-        client.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).callback(p -> {
-            Message.Builder b = Message.builder(p.getTopic().toString()).payload(p.getPayloadAsBytes())
-                    .qos(Qos.ofLevel(p.getQos().getCode()));
-            p.getUserProperties().asList().forEach(u -> b.header(u.getName().toString(), u.getValue().toString()));
-            synchronized (received) {
-                arrivals.add(System.nanoTime());
-                received.add(b.build());
-            }
-        }).send().join();
+        client.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).callback(this::record).send().join();
         return this;
     }
 

@@ -1,0 +1,135 @@
+package dev.edgeflow.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.edgeflow.core.Message;
+import dev.edgeflow.core.Pipeline;
+import dev.edgeflow.core.Sink;
+import dev.edgeflow.memory.MemorySink;
+import dev.edgeflow.testkit.mqtt.MosquittoBroker;
+import dev.edgeflow.testkit.mqtt.TestCertificates;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the broker sees of the source's acknowledgements: the PUBACK of a message follows the
+ * pipeline's ack. Checked by taking the source's session over with another client: a message the
+ * pipeline has not acked is in the session still, and the broker sends it to the new owner.
+ */
+class AwsIotSourceIT {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    @TempDir
+    static Path dir;
+    private static TestCertificates certs;
+    private static MosquittoBroker broker;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        certs = TestCertificates.generate(dir.resolve("certs"));
+        broker = MosquittoBroker.builder().tls(certs).requireCertificate(true).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    private AwsIotSource source(String clientId, String filter) throws InterruptedException {
+        AwsIotConnection c = AwsIotConnection.builder().endpoint("localhost").port(broker.tlsPort()).clientId(clientId)
+                .certificate(certs.clientCertificate(), certs.clientKey()).caCertificate(certs.caCertificate())
+                .reconnectDelay(Duration.ofSeconds(5), Duration.ofSeconds(10)).build();
+        c.awaitReady(WAIT);
+        AwsIotSource source = AwsIotSource.builder().ownConnection(c).subscribe(filter)
+                .closeTimeout(Duration.ofMillis(200)).build();
+        open.add(source);
+        return source;
+    }
+
+    /** A sink that never confirms: the pipeline never acks what it holds. */
+    private static final class StuckSink implements Sink {
+        @Override
+        public String name() {
+            return "stuck";
+        }
+
+        @Override
+        public CompletionStage<Void> send(Message message) {
+            return new CompletableFuture<>();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void aMessageThePipelineHasNotAckedStaysWithTheBroker() throws Exception {
+        String clientId = "downlink-" + System.nanoTime();
+        AwsIotSource source = source(clientId, "cmd/#");
+        Pipeline p = Pipeline.from(source).to(new StuckSink()).start();
+        open.add(() -> p.stop(Duration.ofMillis(100)));
+        Awaitility.await().atMost(WAIT).until(() -> source.ready().toCompletableFuture().isDone());
+        try (FarSideClient cloud = FarSideClient.connect(broker.host(), broker.port())) {
+            cloud.publish(List.of(Message.of("cmd/relay", "{\"on\":true}")));
+        }
+        Awaitility.await().atMost(WAIT).until(() -> source.receivedCount() == 1);
+        FarSideClient taker = FarSideClient.resume(broker.host(), broker.port(), clientId);
+        open.add(taker);
+        assertThat(taker.awaitReceived(1, WAIT)).extracting(Message::payloadAsString)
+                .containsExactly("{\"on\":true}");
+        assertThat(source.acknowledgedCount()).isZero();
+    }
+
+    @Test
+    void aMessageThePipelineAckedIsNotSentAgain() throws Exception {
+        String clientId = "downlink-" + System.nanoTime();
+        AwsIotSource source = source(clientId, "cmd/#");
+        MemorySink out = MemorySink.create("out", 10);
+        Pipeline p = Pipeline.from(source).to(out).start();
+        open.add(() -> p.stop(Duration.ofMillis(100)));
+        Awaitility.await().atMost(WAIT).until(() -> source.ready().toCompletableFuture().isDone());
+        try (FarSideClient cloud = FarSideClient.connect(broker.host(), broker.port())) {
+            cloud.publish(List.of(Message.of("cmd/relay", "{\"on\":true}")));
+            Awaitility.await().atMost(WAIT).until(() -> source.acknowledgedCount() == 1);
+            // a marker after it: once the taker has the marker, anything unacked would have come first
+            FarSideClient taker = FarSideClient.resume(broker.host(), broker.port(), clientId);
+            open.add(taker);
+            cloud.publish(List.of(Message.of("cmd/marker", "marker")));
+            assertThat(taker.awaitReceived(1, WAIT)).extracting(Message::topic).containsExactly("cmd/marker");
+        }
+        assertThat(out.messages()).extracting(Message::payloadAsString).containsExactly("{\"on\":true}");
+    }
+
+    @Test
+    void refusesAConnectionThatASinkUses() throws Exception {
+        AwsIotConnection c = AwsIotConnection.builder().endpoint("localhost").port(broker.tlsPort())
+                .clientId("shared-" + System.nanoTime())
+                .certificate(certs.clientCertificate(), certs.clientKey()).caCertificate(certs.caCertificate())
+                .build();
+        open.add(c);
+        open.add(AwsIotSink.builder().connection(c).build());
+        assertThatThrownBy(() -> AwsIotSource.builder().connection(c).subscribe("cmd/#").build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("of its own");
+    }
+}
