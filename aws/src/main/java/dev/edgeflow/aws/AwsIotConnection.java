@@ -29,6 +29,7 @@ import software.amazon.awssdk.crt.CrtResource;
 import software.amazon.awssdk.crt.CrtRuntimeException;
 import software.amazon.awssdk.crt.auth.credentials.CredentialsProvider;
 import software.amazon.awssdk.crt.auth.credentials.DefaultChainCredentialsProvider;
+import software.amazon.awssdk.crt.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.crt.io.ClientBootstrap;
 import software.amazon.awssdk.crt.io.EventLoopGroup;
 import software.amazon.awssdk.crt.io.HostResolver;
@@ -556,8 +557,13 @@ public final class AwsIotConnection implements AutoCloseable {
     }
 
     private Mqtt5Client sigV4Client(Builder b) {
-        CredentialsProvider credentials = new DefaultChainCredentialsProvider.DefaultChainCredentialsProviderBuilder()
-                .withClientBootstrap(ClientBootstrap.getOrCreateStaticDefault()).build();
+        CredentialsProvider credentials = b.accessKeyId != null
+                ? new StaticCredentialsProvider.StaticCredentialsProviderBuilder()
+                        .withAccessKeyId(b.accessKeyId.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        .withSecretAccessKey(b.secretAccessKey.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        .build()
+                : new DefaultChainCredentialsProvider.DefaultChainCredentialsProviderBuilder()
+                        .withClientBootstrap(ClientBootstrap.getOrCreateStaticDefault()).build();
         resources.add(credentials);
         AwsIotMqtt5ClientBuilder.WebsocketSigv4Config config = new AwsIotMqtt5ClientBuilder.WebsocketSigv4Config();
         config.region = b.sigV4Region;
@@ -788,6 +794,8 @@ public final class AwsIotConnection implements AutoCloseable {
         private String keyStoreAlias;
         private String keyStorePassword;
         private String sigV4Region;
+        private String accessKeyId;
+        private String secretAccessKey;
         private AwsIotLimits limits = AwsIotLimits.IOT_CORE;
         private Duration keepAlive = Duration.ofSeconds(30);
         private Duration sessionExpiry = Duration.ofHours(1);
@@ -915,7 +923,25 @@ public final class AwsIotConnection implements AutoCloseable {
          */
         public Builder websocketsSigV4(String region) {
             this.sigV4Region = Objects.requireNonNull(region, "region");
-            this.port = 443;
+            if (port == 8883) {
+                this.port = 443; // IoT Core serves websockets on 443 only
+            }
+            return this;
+        }
+
+        /**
+         * Connects over websockets on port 443 with SigV4, signed with the given access key
+         * (an IAM user's or a role's temporary key without session token).
+         *
+         * @param region the endpoint's region, e.g. {@code eu-west-1}
+         * @param accessKeyId the access key id
+         * @param secretAccessKey the secret key; never logged
+         * @return this builder
+         */
+        public Builder websocketsSigV4(String region, String accessKeyId, String secretAccessKey) {
+            websocketsSigV4(region);
+            this.accessKeyId = Objects.requireNonNull(accessKeyId, "accessKeyId");
+            this.secretAccessKey = Objects.requireNonNull(secretAccessKey, "secretAccessKey");
             return this;
         }
 
