@@ -14,10 +14,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.StringJoiner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +55,7 @@ public final class DeviceConfig {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceConfig.class);
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final Set<String> FIELDS = Set.of("endpoint", "port", "thingName", "clientId", "certificateFile",
+    private static final List<String> FIELDS = List.of("endpoint", "port", "thingName", "clientId", "certificateFile",
             "privateKeyFile", "rootCaFile", "region", "certificateId", "certificateArn");
 
     private final String endpoint;

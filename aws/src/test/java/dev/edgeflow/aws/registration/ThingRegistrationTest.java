@@ -1,6 +1,7 @@
 package dev.edgeflow.aws.registration;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
@@ -58,7 +59,8 @@ class ThingRegistrationTest {
     private static final String CERT_ID = "4f2a9c";
     private static final String CERT_ARN = "arn:aws:iot:eu-west-1:123456789012:cert/" + CERT_ID;
     private static final String CERT_PEM = "-----BEGIN CERTIFICATE-----\nMIIcert\n-----END CERTIFICATE-----\n";
-    private static final String PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIkey\n-----END RSA PRIVATE KEY-----\n";
+    private static final String PRIVATE_KEY =
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIkey\n-----END RSA PRIVATE KEY-----\n";
     private static final String PUBLIC_KEY = "-----BEGIN PUBLIC KEY-----\nMIIpub\n-----END PUBLIC KEY-----\n";
 
     @TempDir
@@ -438,6 +440,23 @@ class ThingRegistrationTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("topic prefix '" + bad + "' would widen the policy");
         }
+    }
+
+    @Test
+    void buildsAndClosesItsOwnClientFromRegionEndpointOverrideAndCredentials() {
+        stubFreshAccount();
+
+        RegistrationReport report = ThingRegistration.builder().thingName(THING).outputDirectory(dir)
+                .region("eu-west-1")
+                .endpointOverride(URI.create(aws.baseUrl()))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDOWN", "s")))
+                .build()
+                .register();
+
+        assertThat(report.config().region()).contains("eu-west-1");
+        aws.verify(1, postRequestedFor(urlPathEqualTo("/keys-and-certificate"))
+                .withHeader("Authorization", containing("Credential=AKIDOWN/"))
+                .withHeader("Authorization", containing("/eu-west-1/")));
     }
 
     @Test
