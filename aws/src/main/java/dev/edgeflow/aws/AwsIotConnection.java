@@ -809,7 +809,22 @@ public final class AwsIotConnection implements AutoCloseable {
         private Builder() {
         }
 
-        // CONFIG_PLACEHOLDER
+        /**
+         * Takes endpoint, port, client id, certificate, key and root CA from a device
+         * configuration, as {@link ThingRegistration} writes it ({@code edgeflow-aws.json}).
+         *
+         * @param config the configuration
+         * @return this builder
+         */
+        public Builder config(DeviceConfig config) {
+            endpoint(config.endpoint());
+            port(config.port());
+            clientId(config.clientId());
+            certificate(config.certificateFile(), config.privateKeyFile());
+            config.rootCaFile().ifPresent(this::caCertificate);
+            return this;
+        }
+
         /**
          * Sets the endpoint host: the account's {@code iot:Data-ATS} endpoint
          * ({@code aws iot describe-endpoint --endpoint-type iot:Data-ATS}).

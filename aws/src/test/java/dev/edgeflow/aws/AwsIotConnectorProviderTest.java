@@ -86,4 +86,22 @@ class AwsIotConnectorProviderTest {
         assertThatThrownBy(() -> Connectors.source(URI.create("awsiot://localhost?clientId=a&" + files())))
                 .isInstanceOf(InvalidOptionException.class).hasMessageContaining("subscribe");
     }
+
+    @Test
+    void takesEverythingFromADeviceConfig() {
+        int port = FreePorts.loopbackPort();
+        Path file = dir.resolve("edgeflow-aws.json");
+        DeviceConfig.builder().endpoint("localhost").port(port).thingName("rpi-sensor-01")
+                .certificateFile(certs.clientCertificate()).privateKeyFile(certs.clientKey())
+                .rootCaFile(certs.caCertificate()).build().write(file);
+        try (Sink s = Connectors.sink(URI.create("awsiot:?config=" + file))) {
+            AwsIotSink sink = (AwsIotSink) s;
+            assertThat(sink.connection().clientId()).isEqualTo("rpi-sensor-01");
+            assertThat(sink.connection().endpoint()).isEqualTo("localhost");
+            assertThat(sink.connection().port()).isEqualTo(port);
+        }
+        assertThatThrownBy(() -> Connectors.sink(URI.create("awsiot:?config=" + dir.resolve("missing.json"))))
+                .isInstanceOf(InvalidOptionException.class).hasMessageContaining("config")
+                .hasMessageContaining("missing.json");
+    }
 }

@@ -4,12 +4,14 @@ import dev.edgeflow.aws.AwsIotConnection;
 import dev.edgeflow.aws.AwsIotLimits;
 import dev.edgeflow.aws.AwsIotSink;
 import dev.edgeflow.aws.AwsIotSource;
+import dev.edgeflow.aws.DeviceConfig;
 import dev.edgeflow.core.Qos;
 import dev.edgeflow.core.Sink;
 import dev.edgeflow.core.Source;
 import dev.edgeflow.spi.ConnectorOptions;
 import dev.edgeflow.spi.ConnectorProvider;
 import dev.edgeflow.spi.InvalidOptionException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
@@ -104,7 +106,10 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
 
     private static AwsIotConnection connection(ConnectorOptions o) {
         AwsIotConnection.Builder b = AwsIotConnection.builder();
-        // CONFIG_OPTION
+        if (o.string("config").isPresent()) {
+            Path file = o.path("config", "/etc/edgeflow/edgeflow-aws.json");
+            b.config(option(o, "config", () -> DeviceConfig.load(file)));
+        }
         o.string("host").ifPresent(b::endpoint);
         if (o.string("port").isPresent()) {
             int port = o.integer("port", 8883, 1, 65_535);
