@@ -340,7 +340,8 @@ public final class FleetProvisioning implements AutoCloseable {
         } catch (IOException e) {
             throw new ProvisioningException("thing '" + thing.thingName() + "' is registered, but its credentials "
                     + "cannot be written to " + directory + ": " + e + "; the certificate "
-                    + certificate.certificateId() + " is active without a key on this device, so provision again once the folder is writable",
+                    + certificate.certificateId() + " is active without a key on this device, so provision again once "
+                    + "the folder is writable",
                     "WriteCredentials", null, 0, null, true, e);
         }
         LOG.info("{}: provisioned thing '{}' with certificate {}; credentials in {}", this, thing.thingName(),

@@ -13,9 +13,13 @@ import java.util.Optional;
 public final class ProvisioningException extends AwsIotException {
     private static final long serialVersionUID = 1L;
 
+    /** The operation, such as {@code get} or {@code RegisterThing}. */
     private final String operation;
+    /** The template, or {@code null}. */
     private final String templateName;
+    /** The service's status code, 0 without an answer. */
     private final int statusCode;
+    /** The service's error code, or {@code null}. */
     private final String errorCode;
 
     ProvisioningException(String message, String operation, String templateName, int statusCode, String errorCode,

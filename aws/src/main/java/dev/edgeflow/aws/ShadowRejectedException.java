@@ -14,10 +14,15 @@ package dev.edgeflow.aws;
 public class ShadowRejectedException extends AwsIotException {
     private static final long serialVersionUID = 1L;
 
+    /** The thing whose shadow it is. */
     private final String thingName;
+    /** The named shadow, or {@code null} for the classic one. */
     private final String shadowName;
+    /** The operation, such as {@code get} or {@code RegisterThing}. */
     private final String operation;
+    /** The service's error code. */
     private final int code;
+    /** The service's message. */
     private final String serviceMessage;
 
     /**

@@ -15,9 +15,13 @@ import java.time.Duration;
 public final class ShadowTimeoutException extends AwsIotException {
     private static final long serialVersionUID = 1L;
 
+    /** The thing whose shadow it is. */
     private final String thingName;
+    /** The named shadow, or {@code null} for the classic one. */
     private final String shadowName;
+    /** The operation, such as {@code get} or {@code RegisterThing}. */
     private final String operation;
+    /** How long the request waited. */
     private final transient Duration timeout;
 
     ShadowTimeoutException(String thingName, String shadowName, String operation, Duration timeout,

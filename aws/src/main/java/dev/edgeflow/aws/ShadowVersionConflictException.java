@@ -12,8 +12,11 @@ import java.util.OptionalLong;
 public final class ShadowVersionConflictException extends ShadowRejectedException {
     private static final long serialVersionUID = 1L;
 
+    /** The version the update expected. */
     private final long expectedVersion;
+    /** The shadow's version when the conflict was found. */
     private final OptionalLong currentVersion;
+    /** The document read back after the conflict, or {@code null}. */
     private final transient ShadowDocument current;
 
     ShadowVersionConflictException(String thingName, String shadowName, String serviceMessage, long expectedVersion,
