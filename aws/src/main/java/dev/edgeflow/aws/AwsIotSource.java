@@ -329,8 +329,9 @@ public final class AwsIotSource implements Source {
             return;
         }
         released.increment();
-        LOG.warn("{}: message {} on '{}' was not settled by the pipeline before close or cancel; the CRT acknowledges it to "
-                + "the broker on return, so it is not redelivered", name, message.id(), message.topic());
+        LOG.warn("{}: message {} on '{}' was not settled by the pipeline before close or cancel; the CRT "
+                + "acknowledges it to the broker on return, so it is not redelivered", name, message.id(),
+                message.topic());
     }
 
     /**
