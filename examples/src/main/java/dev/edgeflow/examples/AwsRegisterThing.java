@@ -39,7 +39,9 @@ public final class AwsRegisterThing {
             "  --policy-name <name>    default <thing>-policy",
             "  --wildcard-policy       the tutorial's policy, every action on \"Resource\": \"*\" (experiments only)",
             "  --endpoint-override <uri>  send the AWS IoT calls there (a VPC endpoint, a test server)",
-            "  Needs AWS credentials from the SDK's default chain, allowed " + ThingRegistration.IAM_ACTIONS);
+            "  Needs AWS credentials from the SDK's default chain, allowed these IAM actions:",
+            "    " + ThingRegistration.IAM_ACTIONS.replace("iot:DescribeCertificate,",
+                    "iot:DescribeCertificate," + System.lineSeparator() + "   "));
 
     private AwsRegisterThing() {
     }
