@@ -43,8 +43,11 @@ import org.slf4j.LoggerFactory;
  * needs an {@link AwsIotConnection} of its own; {@link Builder#build()} refuses one that a sink
  * already uses.
  *
- * <p>At {@link #close()}, a message the pipeline has not settled within the close timeout is
- * released: the CRT acknowledges it on return, so it is logged as a warning with its topic.
+ * <p>When the pipeline cancels (it stops), the message in hand stays held until the pipeline
+ * settles it while draining, and a message that arrives afterwards is held without being
+ * offered; both wait for {@link #close()}, or for a lost connection, after which the broker sends
+ * them again. At {@link #close()}, a message the pipeline has not settled within the close timeout
+ * is released: the CRT acknowledges it on return, so it is counted and logged as a warning.
  *
  * @since 0.1.0
  */
@@ -69,6 +72,7 @@ public final class AwsIotSource implements Source {
     private Flow.Subscriber<? super Delivery> subscriber;
     private long demand;
     private boolean cancelled;
+    private boolean interrupted;
     private volatile boolean closed;
     private volatile long closeDeadline;
 
@@ -251,36 +255,29 @@ public final class AwsIotSource implements Source {
 
     /** On the connection's event-loop thread; returning lets the CRT send the PUBACK. */
     private void onMessage(Message message) {
-        if (closed || cancelled) {
-            return;
-        }
         received.increment();
         int attempt = 0;
-        while (true) {
-            Settlement settlement = new Settlement();
-            lock.lock();
-            try {
-                while (demand == 0 && !closed && !cancelled) {
+        lock.lock();
+        try {
+            while (true) {
+                while (demand == 0 && !closed && !cancelled && !interrupted) {
                     awaitChange();
                 }
-                if (closed || cancelled) {
-                    releaseAtClose(message);
+                if (closed || cancelled || interrupted) {
+                    holdUntilClose(message);
                     return;
                 }
                 demand--;
-                Delivery delivery = attempt == 0 ? Delivery.of(message, settlement)
-                        : Delivery.redelivery(message, settlement, attempt + 1);
+                Settlement settlement = new Settlement();
                 // under the lock, so that close() cannot signal onComplete between the check and onNext
-                subscriber.onNext(delivery);
-            } finally {
-                lock.unlock();
-            }
-            if (message.qos() == Qos.AT_MOST_ONCE) {
-                return;
-            }
-            lock.lock();
-            try {
-                while (settlement.state == 0 && !stopping()) {
+                subscriber.onNext(attempt == 0 ? Delivery.of(message, settlement)
+                        : Delivery.redelivery(message, settlement, attempt + 1));
+                if (message.qos() == Qos.AT_MOST_ONCE) {
+                    return;
+                }
+                // A cancel (Pipeline.stop) does not end this wait: the pipeline may still settle what
+                // it holds while it drains. Only close() does, at its deadline.
+                while (settlement.state == 0 && !pastCloseDeadline() && !interrupted) {
                     awaitChange();
                 }
                 if (settlement.state == 1) {
@@ -291,24 +288,39 @@ public final class AwsIotSource implements Source {
                     return;
                 }
                 // nacked: offer it again after a pause that grows, still holding the PUBACK back
-                long pause = Math.min(5_000, 100L << Math.min(attempt, 6));
-                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause);
-                while (!stopping() && System.nanoTime() < until) {
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(5_000,
+                        100L << Math.min(attempt, 6)));
+                while (!closed && !cancelled && !interrupted && System.nanoTime() < until) {
                     changed.awaitNanos(until - System.nanoTime());
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } finally {
-                lock.unlock();
+                attempt++;
             }
-            attempt++;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            interrupted = true;
+        } finally {
+            lock.unlock();
         }
     }
 
+    /**
+     * Holds the lock. A QoS 1 message the pipeline can no longer take is held, not returned:
+     * returning lets the CRT acknowledge it. It is released at close; if the process ends or the
+     * connection drops first, the broker sends it again.
+     */
+    private void holdUntilClose(Message message) {
+        if (message.qos() == Qos.AT_MOST_ONCE) {
+            return;
+        }
+        while (!closed && !interrupted) {
+            awaitChange();
+        }
+        releaseAtClose(message);
+    }
+
     /** Holds the lock. While closing, a message in hand still gets until the close deadline. */
-    private boolean stopping() {
-        return cancelled || (closed && System.nanoTime() >= closeDeadline);
+    private boolean pastCloseDeadline() {
+        return closed && System.nanoTime() >= closeDeadline;
     }
 
     private void awaitChange() {
@@ -320,7 +332,7 @@ public final class AwsIotSource implements Source {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            cancelled = true;
+            interrupted = true;
         }
     }
 
@@ -329,8 +341,9 @@ public final class AwsIotSource implements Source {
             return;
         }
         released.increment();
-        LOG.warn("{}: message {} on '{}' was not settled by the pipeline before close or cancel; the CRT acknowledges it to "
-                + "the broker on return, so it is not redelivered", name, message.id(), message.topic());
+        LOG.warn("{}: message {} on '{}' was not settled by the pipeline before close or cancel; the CRT "
+                + "acknowledges it to the broker on return, so it is not redelivered", name, message.id(),
+                message.topic());
     }
 
     /**

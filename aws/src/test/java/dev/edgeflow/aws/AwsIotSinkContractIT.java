@@ -75,7 +75,8 @@ class AwsIotSinkContractIT extends SinkContract {
                 .port(FreePorts.loopbackPort()).clientId("broken-" + System.nanoTime())
                 .certificate(certs.clientCertificate(), certs.clientKey()).caCertificate(certs.caCertificate())
                 .build();
-        return Optional.of(AwsIotSink.builder().ownConnection(connection).closeTimeout(Duration.ofSeconds(1)).offlineTimeout(Duration.ofSeconds(2))
+        return Optional.of(AwsIotSink.builder().ownConnection(connection).closeTimeout(Duration.ofSeconds(1))
+                .offlineTimeout(Duration.ofSeconds(2))
                 .build());
     }
 

@@ -121,6 +121,66 @@ class AwsIotSourceIT {
         assertThat(out.messages()).extracting(Message::payloadAsString).containsExactly("{\"on\":true}");
     }
 
+    /** A sink whose sends complete when the test says so. */
+    private static final class GatedSink implements Sink {
+        final java.util.List<CompletableFuture<Void>> sends = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public String name() {
+            return "gated";
+        }
+
+        @Override
+        public CompletionStage<Void> send(Message message) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            sends.add(f);
+            return f;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void aMessageSettledWhileThePipelineStopsIsAcknowledgedNotReleased() throws Exception {
+        String clientId = "downlink-" + System.nanoTime();
+        AwsIotSource source = source(clientId, "cmd/#");
+        GatedSink sink = new GatedSink();
+        Pipeline p = Pipeline.from(source).to(sink).start();
+        Awaitility.await().atMost(WAIT).until(() -> source.ready().toCompletableFuture().isDone());
+        try (FarSideClient cloud = FarSideClient.connect(broker.host(), broker.port())) {
+            cloud.publish(List.of(Message.of("cmd/relay", "{\"on\":true}")));
+        }
+        Awaitility.await().atMost(WAIT).until(() -> sink.sends.size() == 1);
+        CompletableFuture<?> stopping = CompletableFuture.runAsync(() -> p.stop(Duration.ofSeconds(5)));
+        // the pipeline has cancelled its subscription and drains: the sink confirms now
+        Awaitility.await().atMost(WAIT).until(() -> !p.isRunning());
+        sink.sends.get(0).complete(null);
+        stopping.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        Awaitility.await().atMost(WAIT).until(() -> source.acknowledgedCount() == 1);
+        source.close();
+        assertThat(source.releasedAtCloseCount()).isZero();
+    }
+
+    @Test
+    void aMessageArrivingAfterTheStopIsHeldForTheBroker() throws Exception {
+        String clientId = "downlink-" + System.nanoTime();
+        AwsIotSource source = source(clientId, "cmd/#");
+        MemorySink out = MemorySink.create("out", 10);
+        Pipeline p = Pipeline.from(source).to(out).start();
+        Awaitility.await().atMost(WAIT).until(() -> source.ready().toCompletableFuture().isDone());
+        p.stop(Duration.ofSeconds(1));
+        try (FarSideClient cloud = FarSideClient.connect(broker.host(), broker.port())) {
+            cloud.publish(List.of(Message.of("cmd/late", "after the stop")));
+        }
+        Awaitility.await().atMost(WAIT).until(() -> source.receivedCount() == 1);
+        FarSideClient taker = FarSideClient.resume(broker.host(), broker.port(), clientId);
+        open.add(taker);
+        assertThat(taker.awaitReceived(1, WAIT)).extracting(Message::topic).containsExactly("cmd/late");
+        assertThat(out.messages()).isEmpty();
+    }
+
     @Test
     void refusesAConnectionThatASinkUses() throws Exception {
         AwsIotConnection c = AwsIotConnection.builder().endpoint("localhost").port(broker.tlsPort())

@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The command line of the Pub/Sub examples: {@code --name value} or {@code --name=value}, some
- * names repeatable. Errors name the argument and what it takes.
+ * The command line of the examples: {@code --name value} or {@code --name=value}, some names
+ * repeatable, and switches that take no value ({@code --wildcard-policy}). Errors name the
+ * argument and what it takes.
  */
 final class ExampleArgs {
     private final Map<String, List<String>> values;
@@ -29,11 +30,28 @@ final class ExampleArgs {
      * @throws IllegalArgumentException for an unknown name or a name without a value
      */
     static ExampleArgs parse(String[] args, Set<String> known) {
+        return parse(args, known, Set.of());
+    }
+
+    /**
+     * Parses arguments, some of them switches without a value.
+     *
+     * @param args the command line
+     * @param known the names that take a value, such as {@code --thing}
+     * @param switches the names that take none, such as {@code --wildcard-policy}; {@link #on(String)} tells
+     * @return the parsed arguments
+     * @throws IllegalArgumentException for an unknown name or a name without a value
+     */
+    static ExampleArgs parse(String[] args, Set<String> known, Set<String> switches) {
         Map<String, List<String>> values = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
                 return new ExampleArgs(Map.of(), true);
+            }
+            if (switches.contains(arg)) {
+                values.computeIfAbsent(arg, k -> new ArrayList<>()).add("true");
+                continue;
             }
             String name = arg;
             String value = null;
@@ -57,6 +75,16 @@ final class ExampleArgs {
 
     boolean help() {
         return help;
+    }
+
+    /** Whether a switch was given. */
+    boolean on(String name) {
+        return values.containsKey(name);
+    }
+
+    /** Whether any of these names was given. */
+    boolean anyOf(Set<String> names) {
+        return names.stream().anyMatch(values::containsKey);
     }
 
     String get(String name, String orElse) {

@@ -151,7 +151,8 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
         } catch (IllegalArgumentException e) {
             String m = String.valueOf(e.getMessage());
             String name = m.startsWith("endpoint") ? "host" : m.startsWith("clientId") ? "clientId"
-                    : m.contains("CA certificate") ? "rootCa" : m.contains("private key") ? "privateKey" : "certificate";
+                    : m.contains("CA certificate") ? "rootCa"
+                    : m.contains("private key") ? "privateKey" : "certificate";
             String hint = name.equals("host") ? " (write awsiot://abc123-ats.iot.eu-west-1.amazonaws.com?clientId=...)"
                     : "";
             throw new InvalidOptionException(name, "option '" + name + "' of connector 'awsiot': " + m + hint);
