@@ -66,7 +66,6 @@ public final class ShadowDeltaSource implements Source {
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final LongAdder superseded = new LongAdder();
     private final LongAdder delivered = new LongAdder();
-    private final LongAdder nacked = new LongAdder();
     private final ReentrantLock lock = new ReentrantLock();
     // guarded by lock
     private Flow.Subscriber<? super Delivery> subscriber;
@@ -395,7 +394,6 @@ public final class ShadowDeltaSource implements Source {
 
         @Override
         public void nack(Delivery delivery, Throwable cause) {
-            nacked.increment();
             LOG.warn("{}: desired state {} (version {}) failed in the pipeline: {}; the service still holds it, and "
                     + "the next catch-up read brings it back", name, delivery.message().payloadAsString(),
                     delivery.message().header("shadow-version"), cause.toString());
