@@ -122,10 +122,13 @@ public final class AwsIotConnection implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final PublishRateLimiter limiter;
     private final CopyOnWriteArrayList<Handler> handlers = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> pendingSubscriptions =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final CopyOnWriteArrayList<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
     private final Object closeLock = new Object();
     private volatile boolean connected;
+    private volatile boolean everConnected;
     private volatile boolean closed;
     private volatile AwsIotException lastFailure;
     private volatile String lastExplainedTls;
@@ -310,6 +313,7 @@ public final class AwsIotConnection implements AutoCloseable {
         }
         AwsIotException closing = new AwsIotException(this + " was closed", null, true, null);
         ready.completeExceptionally(closing);
+        runPendingSubscriptions(); // each sees `closed` and fails its future
         if (limiter != null) {
             for (Runnable waiting : limiter.clear()) {
                 waiting.run(); // each sees `closed` and fails its future
@@ -410,32 +414,86 @@ public final class AwsIotConnection implements AutoCloseable {
      * @return completes at the SUBACK with a handle to unsubscribe; exceptionally if refused
      */
     CompletableFuture<Subscription> subscribe(String topicFilter, Qos qos, Consumer<Message> handler) {
-        Handler h = new Handler(TopicFilter.of(topicFilter), handler);
+        Handler h = new Handler(TopicFilter.of(topicFilter), qos, handler);
         handlers.add(h);
         CompletableFuture<Subscription> result = new CompletableFuture<>();
+        requestSubscription(h, result);
+        return result;
+    }
+
+    /**
+     * Subscribes now if connected, otherwise at the next connection: the CRT fails an operation
+     * that is pending while it is offline (the offline queue policy), and a subscription must not
+     * fail for that.
+     */
+    private void requestSubscription(Handler h, CompletableFuture<Subscription> result) {
+        if (closed) {
+            handlers.remove(h);
+            result.completeExceptionally(new AwsIotException(this + " is closed; no subscription to '"
+                    + h.filter.filter() + "'", null, true, null));
+            return;
+        }
+        if (!connected) {
+            pendingSubscriptions.add(() -> requestSubscription(h, result));
+            if (connected) {
+                runPendingSubscriptions();
+            }
+            return;
+        }
         CompletableFuture<SubAckPacket> subscribe;
         try {
-            subscribe = client.subscribe(new SubscribePacket.SubscribePacketBuilder(topicFilter,
-                    qos == Qos.AT_MOST_ONCE ? QOS.AT_MOST_ONCE : QOS.AT_LEAST_ONCE).build());
+            subscribe = client.subscribe(new SubscribePacket.SubscribePacketBuilder(h.filter.filter(),
+                    h.qos == Qos.AT_MOST_ONCE ? QOS.AT_MOST_ONCE : QOS.AT_LEAST_ONCE).build());
         } catch (RuntimeException e) {
             handlers.remove(h);
             result.completeExceptionally(e);
-            return result;
+            return;
         }
         subscribe.whenComplete((ack, failure) -> {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause != null && !closed && (!connected || isOfflineFailure(cause))) {
+                pendingSubscriptions.add(() -> requestSubscription(h, result)); // the connection dropped meanwhile
+                if (connected) {
+                    runPendingSubscriptions();
+                }
+                return;
+            }
             SubAckPacket.SubAckReasonCode code = ack == null || ack.getReasonCodes().isEmpty() ? null
                     : ack.getReasonCodes().get(0);
-            if (failure == null && code != null && code.getValue() <= 2) {
+            if (cause == null && code != null && code.getValue() <= 2) {
                 result.complete(() -> unsubscribe(h));
                 return;
             }
             handlers.remove(h);
-            result.completeExceptionally(new AwsIotException("subscription to '" + topicFilter + "' on "
-                    + describeTarget() + " was refused (" + (failure != null ? failure.getMessage() : code)
-                    + "): check that the policy allows iot:Subscribe on topicfilter/" + topicFilter
-                    + " and iot:Receive on its topics", null, true, failure));
+            if (cause != null) {
+                int errorCode = cause instanceof CrtRuntimeException ? ((CrtRuntimeException) cause).errorCode : -1;
+                result.completeExceptionally(errorCode >= 0 ? CrtErrors.describe(errorCode, describeTarget(), cause)
+                        : new AwsIotException("subscription to '" + h.filter.filter() + "' on " + describeTarget()
+                        + " failed: " + cause, null, false, cause));
+                return;
+            }
+            result.completeExceptionally(new AwsIotException("subscription to '" + h.filter.filter() + "' on "
+                    + describeTarget() + " was refused (" + code + "): check that the policy allows iot:Subscribe "
+                    + "on topicfilter/" + h.filter.filter() + " and iot:Receive on its topics", "SUBACK_" + code,
+                    true, null));
         });
-        return result;
+    }
+
+    private static boolean isOfflineFailure(Throwable cause) {
+        if (!(cause instanceof CrtRuntimeException)) {
+            return false;
+        }
+        String name = CrtErrors.name(((CrtRuntimeException) cause).errorCode);
+        return name.contains("OFFLINE_QUEUE") || name.contains("UNEXPECTED_HANGUP") || name.contains("SOCKET_CLOSED")
+                || name.contains("CONNECTION_RESET");
+    }
+
+    private void runPendingSubscriptions() {
+        Runnable next;
+        while ((next = pendingSubscriptions.poll()) != null) {
+            next.run();
+        }
     }
 
     private CompletableFuture<Void> unsubscribe(Handler h) {
@@ -687,6 +745,11 @@ public final class AwsIotConnection implements AutoCloseable {
             if (r.getNegotiatedSettings() != null) {
                 serverReceiveMaximum = r.getNegotiatedSettings().getReceiveMaximumFromServer();
             }
+            boolean rejoined = r.getNegotiatedSettings() != null && r.getNegotiatedSettings().getRejoinedSession();
+            if (!rejoined && everConnected) {
+                restoreSubscriptions();
+            }
+            everConnected = true;
             connected = true;
             lastFailure = null;
             lastExplainedTls = null;
@@ -695,6 +758,7 @@ public final class AwsIotConnection implements AutoCloseable {
                     r.getNegotiatedSettings() != null && r.getNegotiatedSettings().getRejoinedSession() ? "rejoined"
                             : "new", serverReceiveMaximum);
             ready.complete(null);
+            runPendingSubscriptions();
             for (ConnectionListener l : listeners) {
                 l.connected();
             }
@@ -768,11 +832,41 @@ public final class AwsIotConnection implements AutoCloseable {
 
     private static final class Handler {
         final TopicFilter filter;
+        final Qos qos;
         final Consumer<Message> consumer;
 
-        Handler(TopicFilter filter, Consumer<Message> consumer) {
+        Handler(TopicFilter filter, Qos qos, Consumer<Message> consumer) {
             this.filter = filter;
+            this.qos = qos;
             this.consumer = consumer;
+        }
+    }
+
+    /**
+     * The broker kept no session (it expired, or the broker lost it): its subscriptions are gone,
+     * so they are made again. Without this a source would stay connected and receive nothing.
+     */
+    private void restoreSubscriptions() {
+        Map<String, Qos> filters = new java.util.LinkedHashMap<>();
+        for (Handler h : handlers) {
+            filters.merge(h.filter.filter(), h.qos, (a, b) -> a.level() >= b.level() ? a : b);
+        }
+        filters.forEach((filter, qos) -> {
+            try {
+                client.subscribe(new SubscribePacket.SubscribePacketBuilder(filter,
+                        qos == Qos.AT_MOST_ONCE ? QOS.AT_MOST_ONCE : QOS.AT_LEAST_ONCE).build())
+                        .whenComplete((ack, failure) -> {
+                            if (failure != null) {
+                                LOG.warn("{}: subscription to '{}' could not be made again after the session was "
+                                        + "lost: {}", this, filter, failure.toString());
+                            }
+                        });
+            } catch (RuntimeException e) {
+                LOG.warn("{}: subscription to '{}' could not be made again: {}", this, filter, e.toString());
+            }
+        });
+        if (!filters.isEmpty()) {
+            LOG.info("{}: the broker kept no session; subscribed again to {}", this, filters.keySet());
         }
     }
 

@@ -182,6 +182,32 @@ class AwsIotSourceIT {
     }
 
     @Test
+    void subscribesAgainWhenTheBrokerLostTheSession() throws Exception {
+        try (MosquittoBroker forgetful = MosquittoBroker.builder().tls(certs).requireCertificate(true).start()) {
+            AwsIotConnection c = AwsIotConnection.builder().endpoint("localhost").port(forgetful.tlsPort())
+                    .clientId("forgotten-" + System.nanoTime())
+                    .certificate(certs.clientCertificate(), certs.clientKey()).caCertificate(certs.caCertificate())
+                    .reconnectDelay(Duration.ofMillis(100), Duration.ofSeconds(1)).build();
+            AwsIotSource source = AwsIotSource.builder().ownConnection(c).subscribe("cmd/#").build();
+            open.add(source);
+            MemorySink out = MemorySink.create("out", 10);
+            Pipeline p = Pipeline.from(source).to(out).start();
+            open.add(() -> p.stop(Duration.ofMillis(100)));
+            source.awaitReady(WAIT);
+            forgetful.restart(); // no persistence: the session and its subscription are gone
+            Awaitility.await().atMost(WAIT).until(c::isConnected);
+            try (FarSideClient cloud = FarSideClient.connect(forgetful.host(), forgetful.port())) {
+                // the re-subscription races this publish: publish until one arrives
+                Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+                    cloud.publish(List.of(Message.of("cmd/after-restart", "again")));
+                    return !out.messages().isEmpty();
+                });
+            }
+            assertThat(out.messages().get(0).topic()).isEqualTo("cmd/after-restart");
+        }
+    }
+
+    @Test
     void refusesAConnectionThatASinkUses() throws Exception {
         AwsIotConnection c = AwsIotConnection.builder().endpoint("localhost").port(broker.tlsPort())
                 .clientId("shared-" + System.nanoTime())

@@ -3,6 +3,7 @@ package dev.edgeflow.aws;
 import dev.edgeflow.aws.emulator.EmulatedIotCore;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Source;
+import dev.edgeflow.testkit.Peers;
 import dev.edgeflow.testkit.SourceContract;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,7 +11,6 @@ import java.util.OptionalLong;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,10 +81,13 @@ class ShadowDeltaSourceContractIT extends SourceContract {
         return !thread.getName().startsWith("emulator") && super.isSourceThread(thread);
     }
 
+    /** Skipped loudly: the contract expects every published message to wait for demand. */
     @Override
     @Test
-    @Disabled("20 desired states published while 3 are requested leave 3 delivered and only the newest of the other"
-            + " 17 waiting, by design (a desired state supersedes older ones); ShadowDeltaSourceIT checks that")
     public void neverEmitsMoreThanRequested() {
+        Peers.skip("ShadowDeltaSourceContractIT: 20 desired states published while 3 are requested leave 3 delivered "
+                + "and only the newest of the other 17 waiting, by design (a desired state supersedes older ones), so "
+                + "request(5) afterwards delivers 1, not 5; ShadowDeltaSourceIT checks the demand and the count of "
+                + "superseded deltas instead");
     }
 }

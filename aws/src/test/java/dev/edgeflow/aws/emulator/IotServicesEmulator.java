@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,6 +59,8 @@ public final class IotServicesEmulator implements AutoCloseable {
     private final Mqtt5AsyncClient client;
     private final ProvisioningAuthority authority;
     private final Map<String, Shadow> shadows = new HashMap<>();
+    /** What the change being applied published, for the test-side setters to wait on. */
+    private final List<CompletableFuture<?>> sent = new ArrayList<>();
     private final Map<String, Function<Map<String, String>, String>> templates = new ConcurrentHashMap<>();
     private final Map<String, String> tokens = new HashMap<>();
     private final Map<String, String> registered = new ConcurrentHashMap<>();
@@ -93,17 +96,35 @@ public final class IotServicesEmulator implements AutoCloseable {
     // ---- what a test does as the cloud ----
 
     /** Merges desired state into a shadow, as an application in the cloud would; returns the new version. */
-    public synchronized long setDesired(String thing, String shadowName, JsonNode desired) {
+    public long setDesired(String thing, String shadowName, JsonNode desired) {
         ObjectNode state = JSON.createObjectNode();
         state.set("desired", desired);
-        return applyUpdate(thing, shadowName, state, null).version;
+        return applyAndWait(thing, shadowName, state);
+    }
+
+    /**
+     * Applies a change as the cloud would and waits until the broker has what it publishes
+     * (documents, delta), so that a test that subscribes next does not get it late.
+     */
+    private long applyAndWait(String thing, String shadowName, ObjectNode state) {
+        long version;
+        List<CompletableFuture<?>> published;
+        synchronized (this) {
+            sent.clear();
+            version = applyUpdate(thing, shadowName, state, null).version;
+            published = new ArrayList<>(sent);
+            sent.clear();
+        }
+        CompletableFuture.allOf(published.toArray(new CompletableFuture<?>[0])).orTimeout(10, TimeUnit.SECONDS)
+                .join();
+        return version;
     }
 
     /** Merges reported state into a shadow, as another client of the same shadow would; returns the new version. */
-    public synchronized long setReported(String thing, String shadowName, JsonNode reported) {
+    public long setReported(String thing, String shadowName, JsonNode reported) {
         ObjectNode state = JSON.createObjectNode();
         state.set("reported", reported);
-        return applyUpdate(thing, shadowName, state, null).version;
+        return applyAndWait(thing, shadowName, state);
     }
 
     /** The shadow's document as a get would answer it, or empty if it does not exist. */
@@ -375,12 +396,15 @@ public final class IotServicesEmulator implements AutoCloseable {
 
     private void publish(String topic, ObjectNode payload) {
         try {
-            client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(JSON.writeValueAsBytes(payload))
-                    .send().whenComplete((r, e) -> {
+            CompletableFuture<?> f = client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(JSON.writeValueAsBytes(payload)).send().whenComplete((r, e) -> {
                         if (e != null) {
                             LOG.warn("emulator: publishing on {} failed: {}", topic, e.toString());
                         }
                     });
+            synchronized (this) {
+                sent.add(f);
+            }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
