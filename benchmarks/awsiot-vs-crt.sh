@@ -10,9 +10,10 @@
 #     unconfirmed, with JSON-array batching (BATCH_BYTES, BATCH_DELAY_MS) and without. Prints the
 #     readings and publishes confirmed per second and what a subscriber received.
 #
-#   benchmarks/awsiot-vs-crt.sh                      # 100 000 messages, 5 rounds, then limits on
+#   benchmarks/awsiot-vs-crt.sh                      # 100 000 messages, 9 rounds, then limits on
 #   MESSAGES=20000 ROUNDS=1 SECONDS_ON=5 benchmarks/awsiot-vs-crt.sh
-#   JFR=1 benchmarks/awsiot-vs-crt.sh                # also records the throughput JVM with JFR
+#   JFR=settings=profile KEEP_TMP=1 benchmarks/awsiot-vs-crt.sh   # records the throughput JVM with
+#                                                    # JFR (JFR: options of -XX:StartFlightRecording)
 #   WAIT_IDLE=1 benchmarks/awsiot-vs-crt.sh          # each part waits for idle CPUs first
 #
 # Certificates: a throw-away CA, a server certificate for localhost and a client certificate,
@@ -25,7 +26,7 @@ JAR=$ROOT/benchmarks/target/benchmarks.jar
 JAVA=${JAVA:-java}
 MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
 MESSAGES=${MESSAGES:-100000}
-ROUNDS=${ROUNDS:-5}
+ROUNDS=${ROUNDS:-9}
 IN_FLIGHT=${IN_FLIGHT:-100}
 SECONDS_ON=${SECONDS_ON:-10}
 OUTSTANDING=${OUTSTANDING:-20000}
@@ -118,9 +119,9 @@ if [[ " $PARTS " == *" throughput "* ]]; then
     wait_idle
     start_broker
     jfr=()
-    [[ -n ${JFR:-} ]] && jfr=(-XX:StartFlightRecording=filename=$TMP/throughput.jfr,settings=profile)
+    [[ -n ${JFR:-} ]] && jfr=("-XX:StartFlightRecording=filename=$TMP/throughput.jfr,$JFR")
     "$JAVA" "${jvm[@]}" "${jfr[@]}" "${main[@]}" throughput --port "$port" --certs "$certs" \
-        --broker-pid "$broker" --messages "$MESSAGES" --rounds "$ROUNDS" --in-flight "$IN_FLIGHT" | grep RESULT
+        --broker-pid "$broker" --messages "$MESSAGES" --rounds "$ROUNDS" --in-flight "$IN_FLIGHT" | grep -E "^(RESULT|    )"
     stop_broker
 fi
 
@@ -130,9 +131,9 @@ if [[ " $PARTS " == *" limits "* ]]; then
     start_broker
     "$JAVA" "${jvm[@]}" "${main[@]}" limits --port "$port" --certs "$certs" --broker-pid "$broker" \
         --seconds "$SECONDS_ON" --outstanding "$OUTSTANDING" --batch-bytes "$BATCH_BYTES" \
-        --batch-delay-ms "$BATCH_DELAY_MS" | grep RESULT
+        --batch-delay-ms "$BATCH_DELAY_MS" | grep -E "^(RESULT|    )"
     "$JAVA" "${jvm[@]}" "${main[@]}" limits --port "$port" --certs "$certs" --broker-pid "$broker" \
-        --seconds "$SECONDS_ON" --outstanding 1000 | grep RESULT
+        --seconds "$SECONDS_ON" --outstanding 1000 | grep -E "^(RESULT|    )"
     stop_broker
 fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -29,8 +31,8 @@ import software.amazon.awssdk.crt.mqtt5.QOS;
  *       with {@link AwsIotLimits#NONE} and through a bare {@link BareCrtClient}, each with at most
  *       {@code --in-flight} publishes unconfirmed (a semaphore released when a send completes, as a
  *       pipeline's in-flight cap would), on connections built the same way (one event-loop thread,
- *       the same TLS files), alternating which goes first, {@code --rounds} times after a warm-up
- *       of a fifth of the messages each. The clock runs from the first send to the last PUBACK;
+ *       the same TLS files), alternating which goes first, {@code --rounds} times after one
+ *       unmeasured run of each. The clock runs from the first send to the last PUBACK;
  *       connecting is outside it. Prints msg/s of each, the ratio edgeflow / bare, and the CPU
  *       time this JVM and the broker spent per message.</li>
  *   <li>{@code limits}: {@link AwsIotLimits#IOT_CORE} (checks and the 100 publishes/s limiter),
@@ -68,7 +70,7 @@ public final class AwsIotBenchMain {
                 Long.parseLong(arg(argv, "--broker-pid", "0")));
         if (mode.equals("throughput")) {
             throughput(target, Integer.parseInt(arg(argv, "--messages", "100000")),
-                    Integer.parseInt(arg(argv, "--rounds", "5")), Integer.parseInt(arg(argv, "--in-flight", "100")));
+                    Integer.parseInt(arg(argv, "--rounds", "9")), Integer.parseInt(arg(argv, "--in-flight", "100")));
         } else {
             limits(target, Integer.parseInt(arg(argv, "--seconds", "10")),
                     Integer.parseInt(arg(argv, "--outstanding", "20000")),
@@ -91,8 +93,11 @@ public final class AwsIotBenchMain {
     private record Target(String host, int port, TlsFiles tls, long brokerPid) {
     }
 
-    /** One measured path: the rate, and CPU time per message of this JVM and of the broker. */
-    private record Run(double msgPerS, double jvmCpuMicros, double brokerCpuMicros, long failed) {
+    /**
+     * One measured path: the rate, CPU time per message of this JVM and of the broker, and the
+     * busiest threads of this JVM with the share of the run each was on a CPU.
+     */
+    private record Run(double msgPerS, double jvmCpuMicros, double brokerCpuMicros, long failed, String threads) {
     }
 
     // ---- throughput: limits off, the sink against the bare client ----
@@ -100,8 +105,9 @@ public final class AwsIotBenchMain {
     private static void throughput(Target t, int messages, int rounds, int inFlight) throws Exception {
         byte[][] readings = readings(messages);
         String[] topics = topics();
-        runBare(t, "warmup", readings, topics, messages / 5, inFlight);
-        runSink(t, "warmup", readings, topics, messages / 5, inFlight);
+        // A whole run of each first: with a fifth, C2 still compiled the bare path in round 2.
+        runBare(t, "warmup", readings, topics, messages, inFlight);
+        runSink(t, "warmup", readings, topics, messages, inFlight);
         double[] bare = new double[rounds];
         double[] sink = new double[rounds];
         double[] ratio = new double[rounds];
@@ -122,9 +128,9 @@ public final class AwsIotBenchMain {
             System.out.printf(Locale.ROOT, "RESULT throughput round=%d first=%s messages=%d inFlight=%d "
                     + "bareMsgPerS=%.0f edgeflowMsgPerS=%.0f ratio=%.3f bareJvmCpuUsPerMsg=%.2f "
                     + "edgeflowJvmCpuUsPerMsg=%.2f bareBrokerCpuUsPerMsg=%.2f edgeflowBrokerCpuUsPerMsg=%.2f "
-                    + "failed=%d load=%s%n", r + 1, bareFirst ? "bare" : "edgeflow", messages, inFlight, b.msgPerS(),
+                    + "failed=%d load=%s%n    bareThreads=%s%n    edgeflowThreads=%s%n", r + 1, bareFirst ? "bare" : "edgeflow", messages, inFlight, b.msgPerS(),
                     s.msgPerS(), ratio[r], b.jvmCpuMicros(), s.jvmCpuMicros(), b.brokerCpuMicros(),
-                    s.brokerCpuMicros(), b.failed() + s.failed(), load());
+                    s.brokerCpuMicros(), b.failed() + s.failed(), load(), b.threads(), s.threads());
         }
         System.out.printf(Locale.ROOT, "RESULT throughput median rounds=%d bareMsgPerS=%.0f edgeflowMsgPerS=%.0f "
                 + "ratio=%.3f (median of the per-round ratios)%n", rounds, median(bare), median(sink), median(ratio));
@@ -329,16 +335,21 @@ public final class AwsIotBenchMain {
         }
     }
 
-    /** CPU time of this JVM (all threads: sender, CRT event loop, GC, JIT) and of the broker. */
+    /**
+     * CPU time of this JVM (all threads: sender, CRT event loop, GC, JIT), of each of its threads,
+     * and of the broker. A thread near 100 % of the run is the one that sets the rate.
+     */
     private static final class Cpu {
         private final long brokerPid;
         private final long jvmStart;
         private final long brokerStart;
+        private final Map<String, Long> threadsStart;
 
         private Cpu(long brokerPid) {
             this.brokerPid = brokerPid;
             this.jvmStart = jvmCpuNanos();
             this.brokerStart = brokerCpuNanos(brokerPid);
+            this.threadsStart = threadTicks();
         }
 
         static Cpu start(long brokerPid) {
@@ -348,7 +359,35 @@ public final class AwsIotBenchMain {
         Run stop(int messages, long elapsedNanos, long failed) {
             double jvm = (jvmCpuNanos() - jvmStart) / 1e3 / messages;
             double broker = brokerPid > 0 ? (brokerCpuNanos(brokerPid) - brokerStart) / 1e3 / messages : Double.NaN;
-            return new Run(messages / (elapsedNanos / 1e9), jvm, broker, failed);
+            Map<String, Long> threadsEnd = threadTicks();
+            StringBuilder threads = new StringBuilder();
+            threadsEnd.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() - threadsStart.getOrDefault(e.getKey(), 0L)))
+                    .filter(e -> e.getValue() * 10_000_000.0 / elapsedNanos >= 0.05)
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .forEach(e -> threads.append(threads.length() > 0 ? "," : "").append(e.getKey()).append(':')
+                            .append(String.format(Locale.ROOT, "%.0f%%", e.getValue() * 1e9 / elapsedNanos)));
+            return new Run(messages / (elapsedNanos / 1e9), jvm, broker, failed, threads.toString());
+        }
+
+        /** CPU clock ticks (10 ms) of each thread of this JVM, by "name/tid" from /proc/self/task. */
+        private static Map<String, Long> threadTicks() {
+            Map<String, Long> ticks = new HashMap<>();
+            try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    try {
+                        String stat = Files.readString(task.resolve("stat"));
+                        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(' ', '_');
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        ticks.put(name + "/" + task.getFileName(), Long.parseLong(f[11]) + Long.parseLong(f[12]));
+                    } catch (java.io.IOException | RuntimeException e) {
+                        // the thread ended meanwhile
+                    }
+                }
+            } catch (java.io.IOException e) {
+                return ticks;
+            }
+            return ticks;
         }
 
         private static long jvmCpuNanos() {
