@@ -236,7 +236,9 @@ public final class AwsIotBenchMain {
             long confirmed = sink.publishedCount();
             long publishes = sink.publishCount();
             String loadAtEnd = load();
+            long closing = System.nanoTime();
             sink.close();
+            long closeMillis = (System.nanoTime() - closing) / 1_000_000;
             connection.close();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (received.get() < sink.publishedCount() && System.nanoTime() < deadline) {
@@ -247,12 +249,12 @@ public final class AwsIotBenchMain {
             System.out.printf(Locale.ROOT, "RESULT limits mode=%s seconds=%d outstanding=%d batchBytes=%d "
                     + "batchDelayMs=%d readingsPerS=%.0f publishesPerS=%.1f readingsPerPublish=%.1f "
                     + "readingsPerSAll=%.0f publishesPerSAll=%.1f sent=%d confirmedAtEnd=%d publishesAtEnd=%d "
-                    + "confirmedAfterClose=%d failedAfterClose=%d subscriberReadings=%d subscriberPublishes=%d "
+                    + "confirmedAfterClose=%d failed=%d closeMs=%d subscriberReadings=%d subscriberPublishes=%d "
                     + "maxPublishesInAnySecond=%d load=%s%n", mode, seconds, outstanding, batchBytes,
                     batchBytes > 0 ? batchDelayMs : 0, (confirmed - atOneSecond[1]) / steady,
                     (publishes - atOneSecond[2]) / steady,
                     publishes == 0 ? 0.0 : (double) confirmed / publishes, confirmed / total, publishes / total, sent,
-                    confirmed, publishes, sink.publishedCount(), failed.sum(), received.get(), arrivals.size(),
+                    confirmed, publishes, sink.publishedCount(), failed.sum(), closeMillis, received.get(), arrivals.size(),
                     maxInOneSecond(arrivals), loadAtEnd);
         }
     }
