@@ -53,6 +53,11 @@ import org.slf4j.LoggerFactory;
  * payload must then be JSON; each send completes when its batch is acknowledged. Headers are
  * not carried in batching mode (a batch has one set of MQTT user properties). Give each route
  * its own sink to batch some topics and not others; sinks on one connection share its limiter.
+ * Because a send completes only with its batch, a batch fills only as far as the caller keeps
+ * sends outstanding: under a pipeline, raise {@code Pipeline.Builder.maxInFlight(sink, n)} (256
+ * by default) and this sink's {@code maxQueued} to at least the readings of a full batch times
+ * the topics batched (about 1 200 readings of 100 bytes fill 128 KB), or batches close on their
+ * delay half empty.
  *
  * <pre>{@code
  * AwsIotSink sink = AwsIotSink.builder()
@@ -339,12 +344,13 @@ public final class AwsIotSink implements Sink {
             rejected.add(p.sends.size());
         }
         for (Send s : p.sends) {
+            // a send that close() already failed stays failed, and is not counted twice
             if (failure == null) {
-                published.increment();
-                s.result.complete(null);
-            } else {
+                if (s.result.complete(null)) {
+                    published.increment();
+                }
+            } else if (s.result.completeExceptionally(failure)) {
                 failed.increment();
-                s.result.completeExceptionally(failure);
             }
             settled(s);
         }
@@ -428,11 +434,16 @@ public final class AwsIotSink implements Sink {
             pending.addAll(sends);
         }
 
+        /** Per settled send: constant time, on the CRT's thread (a scan here made close quadratic). */
         boolean settled(Send s) {
-            pending.remove(s);
-            return check();
+            if (pending.remove(s) && pending.isEmpty()) {
+                done.complete(null);
+                return true;
+            }
+            return done.isDone();
         }
 
+        /** Once, when the flush starts: drops what settled before the waiter was registered. */
         boolean check() {
             pending.removeIf(s -> s.result.isDone());
             if (pending.isEmpty()) {
