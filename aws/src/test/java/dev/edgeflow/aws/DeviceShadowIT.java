@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeflow.aws.emulator.EmulatedIotCore;
-import dev.edgeflow.aws.emulator.IotServicesEmulator;
+import dev.edgeflow.testkit.aws.IotServicesEmulator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

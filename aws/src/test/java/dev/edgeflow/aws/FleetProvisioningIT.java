@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgeflow.aws.emulator.EmulatedIotCore;
-import dev.edgeflow.aws.emulator.IotServicesEmulator;
+import dev.edgeflow.testkit.aws.IotServicesEmulator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeflow.aws.emulator.EmulatedIotCore;
-import dev.edgeflow.aws.emulator.IotServicesEmulator;
+import dev.edgeflow.testkit.aws.IotServicesEmulator;
 import dev.edgeflow.core.Delivery;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Pipeline;

@@ -1,6 +1,8 @@
 package dev.edgeflow.aws.emulator;
 
 import dev.edgeflow.aws.AwsIotConnection;
+import dev.edgeflow.testkit.aws.IotServicesEmulator;
+import dev.edgeflow.testkit.aws.ProvisioningAuthority;
 import dev.edgeflow.testkit.mqtt.MosquittoBroker;
 import dev.edgeflow.testkit.mqtt.TestCertificates;
 import java.nio.file.Path;

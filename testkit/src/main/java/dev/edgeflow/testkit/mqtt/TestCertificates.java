@@ -332,14 +332,25 @@ public final class TestCertificates {
     /**
      * Writes the CA certificate as a PKCS12 trust store, for servers that take trust stores
      * rather than PEM files, such as HiveMQ with client certificates. The entry's alias is
-     * {@code edgeflow-test-ca}. Calling this again replaces the file.
+     * {@code edgeflow-test-ca}; other CAs appended to {@link #caCertificate()} since (such as an
+     * emulated provisioning CA) are entries too. Calling this again replaces the file.
      *
      * @param password the store password
      * @return the PKCS12 file, {@code truststore.p12} in {@link #directory()}, readable by every user
      * @throws UncheckedIOException if the file cannot be written
      */
     public synchronized Path trustStore(char[] password) {
-        return writeKeyStore(TRUST_STORE_FILE, password, store -> store.setCertificateEntry("edgeflow-test-ca", ca));
+        // Every CA in the file, so that a CA appended to it (an emulated provisioning CA) is trusted too.
+        List<X509Certificate> cas = dev.edgeflow.core.internal.tls.PemFiles.certificates(caCertificate(),
+                "CA certificate");
+        return writeKeyStore(TRUST_STORE_FILE, password, store -> {
+            store.setCertificateEntry("edgeflow-test-ca", ca);
+            for (int i = 0; i < cas.size(); i++) {
+                if (!cas.get(i).equals(ca)) {
+                    store.setCertificateEntry("edgeflow-test-ca-" + i, cas.get(i));
+                }
+            }
+        });
     }
 
     /**

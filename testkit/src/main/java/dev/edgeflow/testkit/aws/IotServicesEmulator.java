@@ -1,4 +1,4 @@
-package dev.edgeflow.aws.emulator;
+package dev.edgeflow.testkit.aws;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,8 +9,6 @@ import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +21,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -55,7 +55,12 @@ public final class IotServicesEmulator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IotServicesEmulator.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final NioEventLoopGroup eventLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("emulator", true));
+    /** The client's Netty thread, of its own: it ends when the emulator closes. */
+    private final ExecutorService eventLoop = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "emulator");
+        t.setDaemon(true);
+        return t;
+    });
     private final Mqtt5AsyncClient client;
     private final ProvisioningAuthority authority;
     private final Map<String, Shadow> shadows = new HashMap<>();
@@ -83,7 +88,14 @@ public final class IotServicesEmulator implements AutoCloseable {
         subscribe("$aws/provisioning-templates/+/provision/json");
     }
 
-    /** Connects to a broker's plain listener and starts answering; blocks until subscribed. */
+    /**
+     * Connects to a broker's plain listener and starts answering; blocks until subscribed.
+     *
+     * @param host the broker's host
+     * @param port its plain (not TLS) listener
+     * @param authority the CA that signs the certificates the identity service hands out
+     * @return the running emulator
+     */
     public static IotServicesEmulator start(String host, int port, ProvisioningAuthority authority) {
         return new IotServicesEmulator(host, port, authority);
     }
@@ -95,7 +107,15 @@ public final class IotServicesEmulator implements AutoCloseable {
 
     // ---- what a test does as the cloud ----
 
-    /** Merges desired state into a shadow, as an application in the cloud would; returns the new version. */
+    /**
+     * Merges desired state into a shadow, as an application in the cloud would, and waits until
+     * the broker has what the change publishes (documents, delta).
+     *
+     * @param thing the thing name
+     * @param shadowName the named shadow, or {@code null} for the classic one
+     * @param desired the desired keys; a {@code null} value removes a key
+     * @return the shadow's new version
+     */
     public long setDesired(String thing, String shadowName, JsonNode desired) {
         ObjectNode state = JSON.createObjectNode();
         state.set("desired", desired);
@@ -120,40 +140,78 @@ public final class IotServicesEmulator implements AutoCloseable {
         return version;
     }
 
-    /** Merges reported state into a shadow, as another client of the same shadow would; returns the new version. */
+    /**
+     * Merges reported state into a shadow, as another client of the same shadow would, and waits
+     * until the broker has what the change publishes.
+     *
+     * @param thing the thing name
+     * @param shadowName the named shadow, or {@code null} for the classic one
+     * @param reported the reported keys; a {@code null} value removes a key
+     * @return the shadow's new version
+     */
     public long setReported(String thing, String shadowName, JsonNode reported) {
         ObjectNode state = JSON.createObjectNode();
         state.set("reported", reported);
         return applyAndWait(thing, shadowName, state);
     }
 
-    /** The shadow's document as a get would answer it, or empty if it does not exist. */
+    /**
+     * Returns the shadow's document as a get would answer it.
+     *
+     * @param thing the thing name
+     * @param shadowName the named shadow, or {@code null} for the classic one
+     * @return the document, or empty if the shadow does not exist
+     */
     public synchronized Optional<ObjectNode> document(String thing, String shadowName) {
         Shadow s = shadows.get(key(thing, shadowName));
         return s == null || !s.exists ? Optional.empty() : Optional.of(s.document(null));
     }
 
-    /** Holds the next {@code count} shadow answers and sends them in reverse order, to test correlation. */
+    /**
+     * Holds the next shadow answers and sends them in reverse order, to test correlation.
+     *
+     * @param count how many answers to hold
+     */
     public synchronized void answerNextInReverse(int count) {
         this.answersToHold = count;
     }
 
-    /** Rejects the next shadow request with this code and message, as the service does for a policy that forbids it. */
+    /**
+     * Rejects the next shadow request, as the service does for a policy that forbids it.
+     *
+     * @param code the code of the rejection, such as 403
+     * @param message its message
+     */
     public synchronized void rejectNextShadowRequest(int code, String message) {
         nextRejection = JSON.createObjectNode().put("code", code).put("message", message);
     }
 
-    /** Accepts registrations with a template; the thing's name is {@code thingNamePrefix + parameters[parameter]}. */
+    /**
+     * Accepts registrations with a template.
+     *
+     * @param name the template's name
+     * @param thingNamePrefix the registered thing's name starts with this
+     * @param parameter the template parameter whose value ends the thing's name
+     */
     public void acceptTemplate(String name, String thingNamePrefix, String parameter) {
         templates.put(name, params -> params.containsKey(parameter) ? thingNamePrefix + params.get(parameter) : null);
     }
 
-    /** Things registered so far: thing name to certificate id. */
+    /**
+     * Returns the things registered so far.
+     *
+     * @return thing name to certificate id
+     */
     public Map<String, String> registeredThings() {
         return Map.copyOf(registered);
     }
 
-    /** How many requests came in on topics ending with {@code suffix}, such as {@code /shadow/get}. */
+    /**
+     * Counts the requests that came in on topics ending with a suffix.
+     *
+     * @param suffix such as {@code /shadow/get}
+     * @return the count
+     */
     public int requestsOn(String suffix) {
         return requests.entrySet().stream().filter(e -> e.getKey().endsWith(suffix))
                 .mapToInt(e -> e.getValue().get()).sum();
@@ -166,7 +224,7 @@ public final class IotServicesEmulator implements AutoCloseable {
         } catch (Exception e) {
             LOG.debug("emulator: disconnect failed: {}", e.toString());
         }
-        eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        eventLoop.shutdownNow();
     }
 
     // ---- requests ----

@@ -1,4 +1,4 @@
-package dev.edgeflow.aws.emulator;
+package dev.edgeflow.testkit.aws;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -56,7 +56,11 @@ public final class ProvisioningAuthority {
         this.certificate = certificate;
     }
 
-    /** Makes a CA valid from yesterday for 30 days. */
+    /**
+     * Makes a CA valid from yesterday for 30 days.
+     *
+     * @return the authority
+     */
     public static ProvisioningAuthority create() {
         KeyPair key = rsa();
         X500Name name = new X500Name("CN=edgeflow emulated provisioning CA");
@@ -73,7 +77,13 @@ public final class ProvisioningAuthority {
         }
     }
 
-    /** Appends this CA's certificate to a PEM file of trusted CAs (before a broker reads it). */
+    /**
+     * Appends this CA's certificate to a PEM file of trusted CAs, before a broker reads it
+     * (Mosquitto reads the file; the embedded broker's trust store is built from it).
+     *
+     * @param caFile the PEM file, such as {@code TestCertificates.caCertificate()}
+     * @return this authority
+     */
     public ProvisioningAuthority trustedBy(Path caFile) {
         try {
             Files.writeString(caFile, "\n" + pem(certificate), StandardCharsets.US_ASCII, StandardOpenOption.APPEND);
