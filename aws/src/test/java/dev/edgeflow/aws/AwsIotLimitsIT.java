@@ -8,20 +8,15 @@ import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Pipeline;
 import dev.edgeflow.memory.MemorySink;
 import dev.edgeflow.memory.MemorySource;
-import dev.edgeflow.testkit.mqtt.MosquittoBroker;
-import dev.edgeflow.testkit.mqtt.TestCertificates;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * AWS IoT Core's limits, enforced before sending, against Mosquitto standing in for IoT Core: a
@@ -31,24 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AwsIotLimitsIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    @TempDir
-    static Path dir;
-    private static TestCertificates certs;
-    private static MosquittoBroker broker;
+    @RegisterExtension
+    static final MutualTlsBroker TLS = new MutualTlsBroker();
     private final List<AutoCloseable> open = new ArrayList<>();
-
-    @BeforeAll
-    static void start() {
-        certs = TestCertificates.generate(dir.resolve("certs"));
-        broker = MosquittoBroker.builder().tls(certs).requireCertificate(true).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @AfterEach
     void closeAll() throws Exception {
@@ -58,9 +38,7 @@ class AwsIotLimitsIT {
     }
 
     private AwsIotConnection connection() throws InterruptedException {
-        AwsIotConnection c = AwsIotConnection.builder().endpoint("localhost").port(broker.tlsPort())
-                .clientId("limits-" + System.nanoTime()).limits(AwsIotLimits.IOT_CORE)
-                .certificate(certs.clientCertificate(), certs.clientKey()).caCertificate(certs.caCertificate())
+        AwsIotConnection c = TLS.connection("limits-" + System.nanoTime()).limits(AwsIotLimits.IOT_CORE)
                 .build();
         open.add(c);
         c.awaitReady(WAIT);
@@ -68,7 +46,7 @@ class AwsIotLimitsIT {
     }
 
     private FarSideClient cloud(String filter) {
-        FarSideClient c = FarSideClient.connect(broker.host(), broker.port()).subscribe(filter);
+        FarSideClient c = TLS.cloud().subscribe(filter);
         open.add(c);
         return c;
     }

@@ -8,19 +8,15 @@ import dev.edgeflow.core.Pipeline;
 import dev.edgeflow.core.Sink;
 import dev.edgeflow.memory.MemorySink;
 import dev.edgeflow.testkit.mqtt.MosquittoBroker;
-import dev.edgeflow.testkit.mqtt.TestCertificates;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the broker sees of the source's acknowledgements: the PUBACK of a message follows the
@@ -29,24 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AwsIotSourceIT {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    @TempDir
-    static Path dir;
-    private static TestCertificates certs;
-    private static MosquittoBroker broker;
+    @RegisterExtension
+    static final MutualTlsBroker TLS = new MutualTlsBroker();
     private final List<AutoCloseable> open = new ArrayList<>();
-
-    @BeforeAll
-    static void start() {
-        certs = TestCertificates.generate(dir.resolve("certs"));
-        broker = MosquittoBroker.builder().tls(certs).requireCertificate(true).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @AfterEach
     void closeAll() throws Exception {
@@ -56,8 +37,7 @@ class AwsIotSourceIT {
     }
 
     private AwsIotSource source(String clientId, String filter) throws InterruptedException {
-        AwsIotConnection c = AwsIotConnection.builder().endpoint("localhost").port(broker.tlsPort()).clientId(clientId)
-                .certificate(certs.clientCertificate(), certs.clientKey()).caCertificate(certs.caCertificate())
+        AwsIotConnection c = TLS.connection(clientId)
                 .reconnectDelay(Duration.ofSeconds(5), Duration.ofSeconds(10)).build();
         c.awaitReady(WAIT);
         AwsIotSource source = AwsIotSource.builder().ownConnection(c).subscribe(filter)
@@ -90,11 +70,11 @@ class AwsIotSourceIT {
         Pipeline p = Pipeline.from(source).to(new StuckSink()).start();
         open.add(() -> p.stop(Duration.ofMillis(100)));
         Awaitility.await().atMost(WAIT).until(() -> source.ready().toCompletableFuture().isDone());
-        try (FarSideClient cloud = FarSideClient.connect(broker.host(), broker.port())) {
+        try (FarSideClient cloud = TLS.cloud()) {
             cloud.publish(List.of(Message.of("cmd/relay", "{\"on\":true}")));
         }
         Awaitility.await().atMost(WAIT).until(() -> source.receivedCount() == 1);
-        FarSideClient taker = FarSideClient.resume(broker.host(), broker.port(), clientId);
+        FarSideClient taker = FarSideClient.resume(TLS.broker().host(), TLS.broker().port(), clientId);
         open.add(taker);
         assertThat(taker.awaitReceived(1, WAIT)).extracting(Message::payloadAsString)
                 .containsExactly("{\"on\":true}");
@@ -109,11 +89,11 @@ class AwsIotSourceIT {
         Pipeline p = Pipeline.from(source).to(out).start();
         open.add(() -> p.stop(Duration.ofMillis(100)));
         Awaitility.await().atMost(WAIT).until(() -> source.ready().toCompletableFuture().isDone());
-        try (FarSideClient cloud = FarSideClient.connect(broker.host(), broker.port())) {
+        try (FarSideClient cloud = TLS.cloud()) {
             cloud.publish(List.of(Message.of("cmd/relay", "{\"on\":true}")));
             Awaitility.await().atMost(WAIT).until(() -> source.acknowledgedCount() == 1);
             // a marker after it: once the taker has the marker, anything unacked would have come first
-            FarSideClient taker = FarSideClient.resume(broker.host(), broker.port(), clientId);
+            FarSideClient taker = FarSideClient.resume(TLS.broker().host(), TLS.broker().port(), clientId);
             open.add(taker);
             cloud.publish(List.of(Message.of("cmd/marker", "marker")));
             assertThat(taker.awaitReceived(1, WAIT)).extracting(Message::topic).containsExactly("cmd/marker");
@@ -149,7 +129,7 @@ class AwsIotSourceIT {
         GatedSink sink = new GatedSink();
         Pipeline p = Pipeline.from(source).to(sink).start();
         Awaitility.await().atMost(WAIT).until(() -> source.ready().toCompletableFuture().isDone());
-        try (FarSideClient cloud = FarSideClient.connect(broker.host(), broker.port())) {
+        try (FarSideClient cloud = TLS.cloud()) {
             cloud.publish(List.of(Message.of("cmd/relay", "{\"on\":true}")));
         }
         Awaitility.await().atMost(WAIT).until(() -> sink.sends.size() == 1);
@@ -171,11 +151,11 @@ class AwsIotSourceIT {
         Pipeline p = Pipeline.from(source).to(out).start();
         Awaitility.await().atMost(WAIT).until(() -> source.ready().toCompletableFuture().isDone());
         p.stop(Duration.ofSeconds(1));
-        try (FarSideClient cloud = FarSideClient.connect(broker.host(), broker.port())) {
+        try (FarSideClient cloud = TLS.cloud()) {
             cloud.publish(List.of(Message.of("cmd/late", "after the stop")));
         }
         Awaitility.await().atMost(WAIT).until(() -> source.receivedCount() == 1);
-        FarSideClient taker = FarSideClient.resume(broker.host(), broker.port(), clientId);
+        FarSideClient taker = FarSideClient.resume(TLS.broker().host(), TLS.broker().port(), clientId);
         open.add(taker);
         assertThat(taker.awaitReceived(1, WAIT)).extracting(Message::topic).containsExactly("cmd/late");
         assertThat(out.messages()).isEmpty();
@@ -183,10 +163,9 @@ class AwsIotSourceIT {
 
     @Test
     void subscribesAgainWhenTheBrokerLostTheSession() throws Exception {
-        try (MosquittoBroker forgetful = MosquittoBroker.builder().tls(certs).requireCertificate(true).start()) {
-            AwsIotConnection c = AwsIotConnection.builder().endpoint("localhost").port(forgetful.tlsPort())
-                    .clientId("forgotten-" + System.nanoTime())
-                    .certificate(certs.clientCertificate(), certs.clientKey()).caCertificate(certs.caCertificate())
+        try (MosquittoBroker forgetful = MosquittoBroker.builder().tls(TLS.certs()).requireCertificate(true)
+                .start()) {
+            AwsIotConnection c = TLS.connection("forgotten-" + System.nanoTime()).port(forgetful.tlsPort())
                     .reconnectDelay(Duration.ofMillis(100), Duration.ofSeconds(1)).build();
             AwsIotSource source = AwsIotSource.builder().ownConnection(c).subscribe("cmd/#").build();
             open.add(source);
@@ -209,9 +188,7 @@ class AwsIotSourceIT {
 
     @Test
     void refusesAConnectionThatASinkUses() throws Exception {
-        AwsIotConnection c = AwsIotConnection.builder().endpoint("localhost").port(broker.tlsPort())
-                .clientId("shared-" + System.nanoTime())
-                .certificate(certs.clientCertificate(), certs.clientKey()).caCertificate(certs.caCertificate())
+        AwsIotConnection c = TLS.connection("shared-" + System.nanoTime())
                 .build();
         open.add(c);
         open.add(AwsIotSink.builder().connection(c).build());
