@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeflow.aws.emulator.EmulatedIotCore;
 import dev.edgeflow.testkit.aws.IotServicesEmulator;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,33 +21,18 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Device Shadow requests over mutual TLS to Mosquitto, answered by the emulated shadow service. */
 class DeviceShadowIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    @TempDir
-    static Path dir;
-    private static EmulatedIotCore iot;
+    @RegisterExtension
+    static final EmulatedIotCore iot = new EmulatedIotCore();
     private AwsIotConnection connection;
     private String thing;
-
-    @BeforeAll
-    static void startIotCore() {
-        iot = EmulatedIotCore.start(dir);
-    }
-
-    @AfterAll
-    static void stopIotCore() {
-        if (iot != null) {
-            iot.close();
-        }
-    }
 
     @BeforeEach
     void connect() throws InterruptedException {

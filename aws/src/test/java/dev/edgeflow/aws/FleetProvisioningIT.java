@@ -13,11 +13,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,24 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FleetProvisioningIT {
     private static final String TEMPLATE = "edge-gateway";
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final EmulatedIotCore iot = new EmulatedIotCore();
     @TempDir
     Path device;
-    private static EmulatedIotCore iot;
     private AwsIotConnection claim;
-
-    @BeforeAll
-    static void startIotCore() {
-        iot = EmulatedIotCore.start(dir);
-    }
-
-    @AfterAll
-    static void stopIotCore() {
-        if (iot != null) {
-            iot.close();
-        }
-    }
 
     @BeforeEach
     void connectWithTheClaimCertificate() throws InterruptedException {

@@ -5,14 +5,11 @@ import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Source;
 import dev.edgeflow.testkit.Peers;
 import dev.edgeflow.testkit.SourceContract;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The source contract for the delta stream: the far side publishes by setting a shadow's desired
@@ -26,23 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  * by {@link ShadowDeltaSourceIT#keepsOnlyTheNewestDeltaWhileThePipelineHasNoDemandAndCountsTheOthers()}.
  */
 class ShadowDeltaSourceContractIT extends SourceContract {
-    @TempDir
-    static Path dir;
-    private static EmulatedIotCore iot;
+    @RegisterExtension
+    static final EmulatedIotCore iot = new EmulatedIotCore();
     private ShadowDeltaSource source;
     private String thing = "contract-thing";
-
-    @BeforeAll
-    static void startIotCore() {
-        iot = EmulatedIotCore.start(dir);
-    }
-
-    @AfterAll
-    static void stopIotCore() {
-        if (iot != null) {
-            iot.close();
-        }
-    }
 
     @Override
     protected Source createSource() throws Exception {

@@ -13,39 +13,23 @@ import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Pipeline;
 import dev.edgeflow.memory.MemorySink;
 import dev.edgeflow.testkit.RecordingSubscriber;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The delta stream of a shadow as a source, with desired state set by the emulated cloud. */
 class ShadowDeltaSourceIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration QUIET = Duration.ofMillis(500);
-    @TempDir
-    static Path dir;
-    private static EmulatedIotCore iot;
+    @RegisterExtension
+    static final EmulatedIotCore iot = new EmulatedIotCore();
     private AwsIotConnection connection;
     private ShadowDeltaSource source;
     private String thing;
-
-    @BeforeAll
-    static void startIotCore() {
-        iot = EmulatedIotCore.start(dir);
-    }
-
-    @AfterAll
-    static void stopIotCore() {
-        if (iot != null) {
-            iot.close();
-        }
-    }
 
     @BeforeEach
     void connect() throws InterruptedException {

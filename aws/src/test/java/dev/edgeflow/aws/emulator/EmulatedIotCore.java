@@ -3,40 +3,54 @@ package dev.edgeflow.aws.emulator;
 import dev.edgeflow.aws.AwsIotConnection;
 import dev.edgeflow.testkit.aws.IotServicesEmulator;
 import dev.edgeflow.testkit.aws.ProvisioningAuthority;
+import dev.edgeflow.testkit.internal.ReadableFiles;
 import dev.edgeflow.testkit.mqtt.MosquittoBroker;
 import dev.edgeflow.testkit.mqtt.TestCertificates;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * AWS IoT Core as far as shadows and provisioning go: Mosquitto with a TLS listener that requires
  * client certificates (signed by the test CA, or by the emulated provisioning CA, which the
  * broker's CA file also holds), and the {@link IotServicesEmulator} on its plain listener.
  */
-public final class EmulatedIotCore implements AutoCloseable {
+public final class EmulatedIotCore implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
     public static final Duration WAIT = Duration.ofSeconds(15);
 
-    private final TestCertificates certs;
-    private final ProvisioningAuthority authority;
-    private final MosquittoBroker broker;
+    private Path directory;
+    private TestCertificates certs;
+    private ProvisioningAuthority authority;
+    private MosquittoBroker broker;
     private IotServicesEmulator services;
 
-    private EmulatedIotCore(TestCertificates certs, ProvisioningAuthority authority, MosquittoBroker broker) {
-        this.certs = certs;
-        this.authority = authority;
-        this.broker = broker;
+    /**
+     * Starts before the test class's tests and stops after them, when registered with
+     * {@code @RegisterExtension static final EmulatedIotCore iot = new EmulatedIotCore();}. Skips
+     * the class's tests, loudly, where Mosquitto is not installed.
+     */
+    public EmulatedIotCore() {
     }
 
-    /** Skips the calling test, loudly, where Mosquitto is not installed. */
-    public static EmulatedIotCore start(Path directory) {
-        TestCertificates certs = TestCertificates.generate(directory.resolve("certs"));
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        directory = ReadableFiles.createTempDirectory("edgeflow-iot-core");
+        certs = TestCertificates.generate(directory.resolve("certs"));
         // The broker copies the CA file when it starts, so the provisioning CA must be in it by then.
-        ProvisioningAuthority authority = ProvisioningAuthority.create().trustedBy(certs.caCertificate());
-        MosquittoBroker broker = MosquittoBroker.builder().tls(certs).requireCertificate(true).start();
-        EmulatedIotCore core = new EmulatedIotCore(certs, authority, broker);
-        core.startServices();
-        return core;
+        authority = ProvisioningAuthority.create().trustedBy(certs.caCertificate());
+        broker = MosquittoBroker.builder().tls(certs).requireCertificate(true).start();
+        startServices();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
+        if (directory != null) {
+            ReadableFiles.deleteRecursively(directory);
+        }
     }
 
     /** The emulated services now running; a new instance after {@link #startServices()}. */
@@ -94,6 +108,8 @@ public final class EmulatedIotCore implements AutoCloseable {
     @Override
     public void close() {
         stopServices();
-        broker.close();
+        if (broker != null) {
+            broker.close();
+        }
     }
 }
