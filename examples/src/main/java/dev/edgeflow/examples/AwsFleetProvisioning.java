@@ -164,8 +164,11 @@ public final class AwsFleetProvisioning {
                 return publishWithNewCertificate(p, config, local, out);
             } finally {
                 if (temporary != null) {
+                    boolean written = Files.exists(temporary.resolve(FleetProvisioning.CERTIFICATE_FILE));
                     delete(temporary);
-                    out.println("Deleted " + temporary + ": its certificate was signed by the stand-in's CA");
+                    if (written) {
+                        out.println("Deleted " + temporary + ": the stand-in's CA that signed the certificate is gone");
+                    }
                 }
             }
         }
