@@ -35,11 +35,12 @@ import org.slf4j.LoggerFactory;
  * <p>It listens on {@code 127.0.0.1} only: a plain listener on a free port always, and a TLS
  * listener on a second free port when {@link Builder#tls(TestCertificates, boolean)} asks for
  * one. It accepts every client (no authentication beyond the client certificate, when one is
- * required), keeps sessions, queued and retained messages in memory only, sends no usage
- * statistics, loads no extensions but its own counter of received publishes
- * ({@link #publishesReceived()}), and keeps its configuration and data in a temporary folder of
- * its own that {@link #close()} deletes. It logs through SLF4J and leaves the logging setup of
- * the JVM alone.
+ * required) and, like Mosquitto, publishes to topics that start with {@code $} (AWS IoT's
+ * {@code $aws/...}; unlike Mosquitto, a subscription to {@code #} receives them too). It keeps
+ * sessions, queued and retained messages in memory only, sends no usage statistics, loads no
+ * extensions but its own counter of received publishes ({@link #publishesReceived()}), and keeps
+ * its configuration and data in a temporary folder of its own that {@link #close()} deletes. It
+ * logs through SLF4J and leaves the logging setup of the JVM alone.
  *
  * <pre>{@code
  * try (EmbeddedMqttBroker broker = EmbeddedMqttBroker.builder().start()) {
@@ -66,6 +67,11 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
         // HiveMQ waits this long for its persistence threads when it stops, 2 s by default; with
         // persistence in memory there is nothing to write, and every test would wait for nothing.
         InternalConfigurations.PERSISTENCE_SHUTDOWN_GRACE_PERIOD_MSEC.set(0);
+        // HiveMQ disconnects a client that publishes to a topic starting with '$'; Mosquitto and AWS IoT
+        // Core take them, and the emulated shadow and identity services and their devices publish on
+        // $aws/... topics. HiveMQ then also matches them against a filter that starts with a wildcard
+        // ('#'), which MQTT says it should not: a subscriber to '#' sees them.
+        InternalConfigurations.MQTT_ALLOW_DOLLAR_TOPICS.set(true);
     }
 
     private final AtomicLong publishesReceived = new AtomicLong();

@@ -5,13 +5,17 @@ import static dev.edgeflow.testkit.mqtt.TestClients.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
 import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import dev.edgeflow.testkit.internal.PortProbe;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,6 +54,24 @@ class EmbeddedMqttBrokerIT {
         Mqtt5BlockingClient client = client(plain.port()).buildBlocking();
         client.connect();
         assertRoundTrip(client);
+        client.disconnect();
+    }
+
+    @Test
+    void takesPublishesOnAwsReservedTopicsAsMosquittoAndIotCoreDo() throws InterruptedException {
+        // The emulated shadow and identity services and their devices talk on $aws/... topics.
+        Mqtt5BlockingClient client = client(plain.port()).buildBlocking();
+        client.connect();
+        try (Mqtt5BlockingClient.Mqtt5Publishes publishes = client.publishes(MqttGlobalPublishFilter.ALL)) {
+            client.subscribeWith().topicFilter("$aws/things/rpi/shadow/get/accepted").qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
+            client.publishWith().topic("$aws/things/rpi/shadow/get/accepted").qos(MqttQos.AT_LEAST_ONCE)
+                    .payload("{}".getBytes(StandardCharsets.UTF_8)).send();
+            assertThat(publishes.receive(TestClients.TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                    .hasValueSatisfying(p -> assertThat(p.getTopic().toString())
+                            .isEqualTo("$aws/things/rpi/shadow/get/accepted"));
+        }
+        assertThat(client.getState().isConnected()).isTrue();
         client.disconnect();
     }
 
