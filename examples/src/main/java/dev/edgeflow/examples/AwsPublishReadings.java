@@ -90,22 +90,10 @@ public final class AwsPublishReadings {
      * @param args see {@code --help}
      */
     public static void main(String[] args) {
-        Result result;
-        try {
-            result = run(args, System.out);
-        } catch (IllegalArgumentException e) {
-            ExampleArgs.exitWithUsage("AwsPublishReadings", e.getMessage(), USAGE);
-            return;
-        } catch (RuntimeException e) {
-            System.err.println("AwsPublishReadings: " + e.getMessage());
-            System.exit(1);
-            return;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            System.exit(1);
-            return;
-        }
-        System.exit(result == null || result.rejected().isEmpty() ? 0 : 1);
+        ExampleArgs.runAndExit("AwsPublishReadings", USAGE, () -> {
+            Result result = run(args, System.out);
+            return result == null || result.rejected().isEmpty() ? 0 : 1;
+        });
     }
 
     /**

@@ -52,14 +52,10 @@ public final class AwsRegisterThing {
      * @param args see {@code --help}
      */
     public static void main(String[] args) {
-        try {
+        ExampleArgs.runAndExit("AwsRegisterThing", USAGE, () -> {
             run(args, System.out);
-        } catch (IllegalArgumentException e) {
-            ExampleArgs.exitWithUsage("AwsRegisterThing", e.getMessage(), USAGE);
-        } catch (RuntimeException e) {
-            System.err.println("AwsRegisterThing: " + e.getMessage());
-            System.exit(1);
-        }
+            return 0;
+        });
     }
 
     /**

@@ -86,21 +86,10 @@ public final class AwsShadowExample {
      * @param args see {@code --help}
      */
     public static void main(String[] args) {
-        try {
+        ExampleArgs.runAndExit("AwsShadowExample", USAGE, () -> {
             run(args, System.out);
-        } catch (IllegalArgumentException e) {
-            ExampleArgs.exitWithUsage("AwsShadowExample", e.getMessage(), USAGE);
-            return;
-        } catch (RuntimeException e) {
-            System.err.println("AwsShadowExample: " + e.getMessage());
-            System.exit(1);
-            return;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            System.exit(1);
-            return;
-        }
-        System.exit(0);
+            return 0;
+        });
     }
 
     /**

@@ -141,4 +141,34 @@ final class ExampleArgs {
         System.err.println(usage);
         System.exit(2);
     }
+
+    /** A program's body, for {@link #runAndExit}: returns the exit code. */
+    interface Program {
+        int run() throws InterruptedException;
+    }
+
+    /**
+     * Runs a program's body and exits with its code: a bad argument prints the usage and exits
+     * with 2, any other failure prints its message and exits with 1.
+     *
+     * @param program the program's name, for the messages
+     * @param usage its usage text
+     * @param body what it does
+     */
+    static void runAndExit(String program, String usage, Program body) {
+        int code;
+        try {
+            code = body.run();
+        } catch (IllegalArgumentException e) {
+            exitWithUsage(program, e.getMessage(), usage);
+            return;
+        } catch (RuntimeException e) {
+            System.err.println(program + ": " + e.getMessage());
+            code = 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            code = 1;
+        }
+        System.exit(code);
+    }
 }
