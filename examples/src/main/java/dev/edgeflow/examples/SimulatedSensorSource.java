@@ -4,9 +4,11 @@ import dev.edgeflow.core.Delivery;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Source;
 import dev.edgeflow.memory.MemorySource;
+import dev.edgeflow.pi4j.Reading;
+import dev.edgeflow.pi4j.SimulatedSensor;
+import dev.edgeflow.pi4j.SimulatedSensors;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Temperature and humidity sensors on a few Raspberry Pis, simulated: the readings of the
  * tutorial's {@code {"device_id", "temperature", "humidity", "timestamp"}} on topics
- * {@code sensor/<device>/reading}, with noise, a slow drift and now and then a spike above
- * 35 °C.
+ * {@code sensor/<device>/reading}. The values come from a simulated DHT22 per device
+ * ({@link SimulatedSensors#dht22(String)} of {@code edgeflow-pi4j-sensors}): noise, a slow drift,
+ * and now and then a spike above 35 °C.
  *
  * <p>A producer thread samples at a fixed rate and hands each reading to a small
  * {@link MemorySource} queue with {@link MemorySource#offer(Message, Duration)}. When the pipeline
@@ -39,19 +42,16 @@ import org.slf4j.LoggerFactory;
 public final class SimulatedSensorSource implements Source {
     private static final Logger LOG = LoggerFactory.getLogger(SimulatedSensorSource.class);
     private static final double SPIKE_MIN_CELSIUS = 35.5;
-    private static final double SPIKE_RANGE_CELSIUS = 4.5;
-    /** Normal readings stay under this, so that every alert above 35 °C is a spike. */
-    private static final double NORMAL_MAX_CELSIUS = 34.0;
+    private static final double SPIKE_MAX_CELSIUS = 40.0;
 
     private final List<String> devices;
     private final double ratePerDevice;
     private final long maxReadings;
-    private final double spikeProbability;
     private final double garbleProbability;
     private final Duration offerTimeout;
     private final Random random;
     private final MemorySource queue;
-    private final DeviceState[] states;
+    private final SimulatedSensor[] sensors;
 
     private final AtomicBoolean started = new AtomicBoolean();
     private final LongAdder produced = new LongAdder();
@@ -59,27 +59,21 @@ public final class SimulatedSensorSource implements Source {
     private volatile boolean stopping;
     private volatile Thread producer;
 
-    /** The drift of one device, touched only by the producer thread. */
-    private static final class DeviceState {
-        double temperature;
-        double humidity;
-    }
-
     private SimulatedSensorSource(Builder b) {
         this.devices = deviceNames(b.devices);
         this.ratePerDevice = b.ratePerDevice;
         this.maxReadings = b.maxReadings;
-        this.spikeProbability = b.spikeProbability;
         this.garbleProbability = b.garbleProbability;
         this.offerTimeout = b.offerTimeout;
         this.random = b.seed == null ? new Random() : new Random(b.seed);
         // One delivery per reading, never redelivered: a sensor cannot read the past again.
         this.queue = MemorySource.builder("simulated-sensors").capacity(b.queueCapacity).maxDeliveries(1).build();
-        this.states = new DeviceState[devices.size()];
-        for (int i = 0; i < states.length; i++) {
-            states[i] = new DeviceState();
-            states[i].temperature = 21 + random.nextDouble() * 5;
-            states[i].humidity = 45 + random.nextDouble() * 20;
+        // A DHT22 per device, as in the tutorial; its normal range ends at 34 °C, below every
+        // spike, so that every alert above 35 °C is a spike.
+        this.sensors = new SimulatedSensor[devices.size()];
+        for (int i = 0; i < sensors.length; i++) {
+            sensors[i] = SimulatedSensors.dht22("dht22").seed(random.nextLong())
+                    .spikes(b.spikeProbability, SPIKE_MIN_CELSIUS, SPIKE_MAX_CELSIUS).build();
         }
     }
 
@@ -168,35 +162,19 @@ public final class SimulatedSensorSource implements Source {
 
     private Message read(int index) {
         String device = devices.get(index);
-        DeviceState state = states[index];
-        state.temperature = clamp(state.temperature + random.nextGaussian() * 0.05, 18, 30);
-        state.humidity = clamp(state.humidity + random.nextGaussian() * 0.2, 30, 80);
-        double temperature = random.nextDouble() < spikeProbability
-                ? SPIKE_MIN_CELSIUS + random.nextDouble() * SPIKE_RANGE_CELSIUS
-                : Math.min(NORMAL_MAX_CELSIUS, state.temperature + random.nextGaussian() * 0.3);
-        double humidity = clamp(state.humidity + random.nextGaussian() * 0.5, 0, 100);
-        Instant now = Instant.now();
-
+        Reading r = sensors[index].read();
         Map<String, Object> json = new LinkedHashMap<>(); // keeps the tutorial's field order
         json.put("device_id", device);
-        json.put("temperature", round1(temperature));
-        json.put("humidity", round1(humidity));
-        json.put("timestamp", now.getEpochSecond());
-        Message reading = Message.builder(topicOf(device)).jsonPayload(json).timestamp(now).build();
+        json.put("temperature", r.value(Reading.TEMPERATURE).getAsDouble());
+        json.put("humidity", r.value(Reading.HUMIDITY).getAsDouble());
+        json.put("timestamp", r.timestamp().getEpochSecond());
+        Message reading = Message.builder(topicOf(device)).jsonPayload(json).timestamp(r.timestamp()).build();
         if (random.nextDouble() < garbleProbability) {
             // A serial line cut short: half a JSON object, which the pipeline must dead-letter.
             String text = reading.payloadAsString();
             return reading.withPayload(text.substring(0, text.length() / 2).getBytes(StandardCharsets.UTF_8));
         }
         return reading;
-    }
-
-    private static double clamp(double value, double min, double max) {
-        return Math.max(min, Math.min(max, value));
-    }
-
-    private static double round1(double value) {
-        return Math.round(value * 10) / 10.0;
     }
 
     /**
