@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,6 +114,8 @@ public final class SensorSource implements Source {
     private final Clock clock;
     private final boolean closeSensors;
     private final List<Polled> polled;
+    private final List<DigitalInputWatcher> inputs;
+    private final Consumer<InputEvent> inputListener = this::onInput;
     private final Slot events;
     private final ScheduledThreadPoolExecutor scheduler;
     private final RateLimitedLog nackLog = new RateLimitedLog(LOG, 30);
@@ -215,6 +218,7 @@ public final class SensorSource implements Source {
         List<Polled> list = new ArrayList<>();
         b.sensors.forEach((sensor, interval) -> list.add(new Polled(sensor, interval)));
         this.polled = List.copyOf(list);
+        this.inputs = List.copyOf(b.inputs);
         this.events = new Slot(maxEventsWaiting, droppedEvents);
         this.scheduler = new ScheduledThreadPoolExecutor(Math.max(1, polled.size()), threads(deviceId));
         scheduler.setRemoveOnCancelPolicy(true);
@@ -349,10 +353,13 @@ public final class SensorSource implements Source {
             return;
         }
         s.onSubscribe(new SensorSubscription());
+        for (DigitalInputWatcher input : inputs) {
+            input.addListener(inputListener);
+        }
         for (Polled p : polled) {
             schedule(p, 0);
         }
-        LOG.debug("{}: polling {} sensor(s)", name, polled.size());
+        LOG.debug("{}: polling {} sensor(s), watching {} input(s)", name, polled.size(), inputs.size());
     }
 
     /**
@@ -400,6 +407,9 @@ public final class SensorSource implements Source {
         if (scheduler.isShutdown()) {
             return;
         }
+        for (DigitalInputWatcher input : inputs) {
+            input.removeListener(inputListener);
+        }
         scheduler.shutdownNow();
         if (pollThreads.contains(Thread.currentThread())) {
             // Stopped from inside onNext on a polling thread: waiting here would wait for this very
@@ -429,6 +439,13 @@ public final class SensorSource implements Source {
                     LOG.warn("{}: closing sensor '{}' failed: {}", name, p.sensor.name(), e.toString());
                 }
             }
+            for (DigitalInputWatcher input : inputs) {
+                try {
+                    input.close();
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: closing input '{}' failed: {}", name, input.name(), e.toString());
+                }
+            }
         }
         LOG.debug("{}: stopped ({} delivered, {} superseded, {} events dropped, {} reads failed)", name,
                 delivered.sum(), superseded.sum(), droppedEvents.sum(), readFailures.sum());
@@ -450,6 +467,18 @@ public final class SensorSource implements Source {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // Stopped between the check and the call: nothing more to read.
         }
+    }
+
+    /** On the input's own thread. */
+    private void onInput(InputEvent event) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("device_id", deviceId);
+        json.put("input", event.name());
+        json.put("pin", event.pin());
+        json.put("active", event.active());
+        json.put("level", event.high() ? "high" : "low");
+        json.put("timestamp", timestamp(event.timestamp()));
+        offer(events, message(topicFor(topicPattern, event.name()), json, event.timestamp(), event.name(), "input"));
     }
 
     private long backoffNanos(int failures, boolean retryable) {
@@ -687,6 +716,7 @@ public final class SensorSource implements Source {
     public static final class Builder {
         private final String deviceId;
         private final Map<Sensor, Duration> sensors = new LinkedHashMap<>();
+        private final List<DigitalInputWatcher> inputs = new ArrayList<>();
         private final Set<String> sensorNames = new HashSet<>();
         private String name;
         private String topicPattern = "sensor/{device}/{sensor}";
@@ -737,6 +767,29 @@ public final class SensorSource implements Source {
          */
         public Builder sensors(List<? extends Sensor> list, Duration interval) {
             list.forEach(s -> sensor(s, interval));
+            return this;
+        }
+
+        /**
+         * Adds a digital input (a PIR, a button): each debounced change becomes an event message on
+         * the input's topic ({@code sensor/<device_id>/<input>}), shaped as
+         * {@code {"device_id":"RaspberryPi-001","input":"pir","pin":23,"active":true,"level":"high",
+         * "timestamp":1767225600}}. Events are not superseded: they wait in order (see
+         * {@link #maxEventsWaiting(int)}).
+         *
+         * @param input the input, opened or not yet opened (it must be open before changes arrive);
+         *     its name must differ from every sensor's
+         * @return this builder
+         * @throws IllegalArgumentException if a sensor or input of that name was added already
+         */
+        public Builder input(DigitalInputWatcher input) {
+            Objects.requireNonNull(input, "input");
+            String inputName = SensorNames.check(input.name(), "input name");
+            if (!sensorNames.add(inputName)) {
+                throw new IllegalArgumentException("two sensors or inputs are named '" + inputName + "' in source of "
+                        + deviceId + "; a name is a topic level, so give each its own name");
+            }
+            inputs.add(input);
             return this;
         }
 
@@ -862,9 +915,9 @@ public final class SensorSource implements Source {
          * @throws IllegalStateException if no sensor was added
          */
         public SensorSource build() {
-            if (sensors.isEmpty()) {
+            if (sensors.isEmpty() && inputs.isEmpty()) {
                 throw new IllegalStateException("the sensor source of " + deviceId + " has no sensor; add one with "
-                        + "sensor(sensor, interval)");
+                        + "sensor(sensor, interval) or input(watcher)");
             }
             return new SensorSource(this);
         }
