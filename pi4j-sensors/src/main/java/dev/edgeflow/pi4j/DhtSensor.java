@@ -223,7 +223,8 @@ public final class DhtSensor implements Sensor {
 
         /**
          * Discovers the device under this directory: the one whose {@code name} file starts with
-         * {@code dht11}, the driver's name.
+         * {@code dht11}, the driver's name. With several DHT sensors, give each with
+         * {@link #device(Path)} instead.
          *
          * @param iioDevices by default {@code /sys/bus/iio/devices}
          * @return this builder
@@ -287,8 +288,8 @@ public final class DhtSensor implements Sensor {
          * Finds the device (unless one was given) and builds the sensor.
          *
          * @return the sensor
-         * @throws SensorException (not retryable) if no DHT device is found or the given one does
-         *     not exist, saying which overlay to add
+         * @throws SensorException (not retryable) if no DHT device is found, several are (name one
+         *     with {@link #device(Path)}), or the given one does not exist, saying which overlay to add
          */
         public DhtSensor build() {
             Path d = device;
@@ -314,6 +315,10 @@ public final class DhtSensor implements Sensor {
             if (found.isEmpty()) {
                 throw new SensorException("no DHT sensor under " + root + " (no IIO device named dht11...): "
                         + OVERLAY_HINT, false, null);
+            }
+            if (found.size() > 1) {
+                throw new SensorException("found " + found.size() + " DHT sensors under " + root + ": " + found
+                        + "; choose one for each DhtSensor with device(Path)", false, null);
             }
             return found.get(0);
         }

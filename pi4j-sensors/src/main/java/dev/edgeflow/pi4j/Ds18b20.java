@@ -209,6 +209,11 @@ public final class Ds18b20 implements Sensor {
     }
 
     Reading parse(String text) {
+        if (text.isBlank()) {
+            throw new SensorException("DS18B20 " + id + ": w1_slave was empty: the kernel could not read the sensor "
+                    + "(a conversion failed or the sensor stopped answering); check its power and data wires", true,
+                    null);
+        }
         String[] lines = text.strip().split("\\R");
         Matcher crc = lines.length == 2 ? CRC_LINE.matcher(lines[0].strip()) : null;
         Matcher value = lines.length == 2 ? VALUE_LINE.matcher(lines[1].strip()) : null;

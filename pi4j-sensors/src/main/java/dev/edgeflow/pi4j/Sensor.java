@@ -14,7 +14,7 @@ public interface Sensor extends AutoCloseable {
      * Returns the sensor's name, unique within a source: the last level of its topic
      * ({@code sensor/<device_id>/<name>}).
      *
-     * @return e.g. {@code bme280}, {@code ds18b20-28-0316a2794bff}, {@code dht22}
+     * @return e.g. {@code bme280}, {@code ds18b20-0316a2795aff}, {@code dht22}
      */
     String name();
 

@@ -90,6 +90,11 @@ class DhtSensorTest {
         device("iio:device0", "ads1015", "0", "0");
         assertThatThrownBy(() -> DhtSensor.builder().discover(iio).build())
                 .isInstanceOf(SensorException.class).hasMessageContaining("no IIO device named dht11");
+        device("iio:device1", "dht11@0", "0", "0");
+        device("iio:device2", "dht11@1", "0", "0");
+        assertThatThrownBy(() -> DhtSensor.builder().discover(iio).build())
+                .isInstanceOf(SensorException.class).hasMessageContaining("found 2 DHT sensors")
+                .hasMessageContaining("device(Path)");
     }
 
     @Test

@@ -107,9 +107,14 @@ class Ds18b20Test {
 
     @Test
     void garbledContentIsSummarised() throws Exception {
+        device("28-0316a2795aff", "72 01 4b 46 7f ff 0e 10 57 : crc=57 YES\n");
+        assertThatThrownBy(() -> Ds18b20.at(w1.resolve("28-0316a2795aff")).read())
+                .isInstanceOf(SensorException.class).hasMessageContaining("unexpected content in w1_slave")
+                .hasMessageContaining("crc=57 YES");
         device("28-0316a2795aff", "");
         assertThatThrownBy(() -> Ds18b20.at(w1.resolve("28-0316a2795aff")).read())
-                .isInstanceOf(SensorException.class).hasMessageContaining("unexpected content in w1_slave");
+                .isInstanceOfSatisfying(SensorException.class, e -> assertThat(e.isRetryable()).isTrue())
+                .hasMessageContaining("w1_slave was empty");
     }
 
     @Test
