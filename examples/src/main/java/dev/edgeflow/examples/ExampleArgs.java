@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The command line of the examples: {@code --name value} or {@code --name=value}, some names
@@ -145,6 +147,52 @@ final class ExampleArgs {
     /** A program's body, for {@link #runAndExit}: returns the exit code. */
     interface Program {
         int run() throws InterruptedException;
+    }
+
+    /**
+     * Runs a program's body as {@link #runAndExit} does, and on Ctrl-C or SIGTERM interrupts it
+     * and waits up to 15 s for it to finish, so that a program that drives outputs can switch
+     * them off and one that publishes can drain. The body treats an interrupt as "stop now,
+     * cleanly" ({@link #waitUnlessStopped(long)}).
+     *
+     * @param program the program's name, for the messages
+     * @param usage its usage text
+     * @param body what it does
+     */
+    static void runAndExitOnSignal(String program, String usage, Program body) {
+        Thread main = Thread.currentThread();
+        CountDownLatch finished = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            main.interrupt();
+            try {
+                finished.await(15, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, program + "-shutdown"));
+        runAndExit(program, usage, () -> {
+            try {
+                return body.run();
+            } finally {
+                finished.countDown();
+            }
+        });
+    }
+
+    /**
+     * Waits, unless the thread is told to stop.
+     *
+     * @param millis how long
+     * @return {@code true} if the wait was interrupted (the interrupt is consumed, so that the
+     *     caller can go on to stop cleanly), else {@code false}
+     */
+    static boolean waitUnlessStopped(long millis) {
+        try {
+            Thread.sleep(millis);
+            return false;
+        } catch (InterruptedException e) {
+            return true;
+        }
     }
 
     /**

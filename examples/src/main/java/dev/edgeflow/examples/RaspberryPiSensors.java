@@ -86,7 +86,7 @@ public final class RaspberryPiSensors {
      * @param args see the usage: {@code --help}
      */
     public static void main(String[] args) {
-        ExampleArgs.runAndExit("RaspberryPiSensors", USAGE, () -> {
+        ExampleArgs.runAndExitOnSignal("RaspberryPiSensors", USAGE, () -> {
             run(args, System.out);
             return 0;
         });
@@ -134,7 +134,7 @@ public final class RaspberryPiSensors {
                 }
             }
             SensorSource source = SensorSource.builder(device).sensors(sensors, interval).build();
-            resources.add(0, source);
+            resources.add(source);
 
             String broker = a.get("--broker", null);
             List<Message> received = new CopyOnWriteArrayList<>();
@@ -145,14 +145,15 @@ public final class RaspberryPiSensors {
                 out.println("embedded broker at " + broker + "; printing what arrives on sensor/" + device + "/#");
                 MqttSource watch = MqttSource.builder().serverUri(broker).subscribe("sensor/" + device + "/#")
                         .build();
-                resources.add(0, watch);
-                resources.add(0, Pipeline.from(watch).tap(m -> {
+                resources.add(watch);
+                resources.add(Pipeline.from(watch).tap(m -> {
                     received.add(m);
                     out.println("received " + m.topic() + " " + text(m));
                 }).to(MemorySink.discarding("printed")).start()::close);
                 watch.awaitReady(WAIT);
             }
             MqttSink sink = MqttSink.builder().serverUri(broker).name("sensors-to-mqtt").build();
+            resources.add(sink);
             List<Message> published = new CopyOnWriteArrayList<>();
             List<Message> errors = new CopyOnWriteArrayList<>();
             Pipeline pipeline = Pipeline.from(source).tap(m -> {
@@ -172,24 +173,19 @@ public final class RaspberryPiSensors {
                     throw new IllegalStateException("only " + source.acknowledgedCount() + " of " + count
                             + " readings were acknowledged by " + broker + " within 5 minutes");
                 }
-                TimeUnit.MILLISECONDS.sleep(50);
+                if (ExampleArgs.waitUnlessStopped(50)) {
+                    break; // Ctrl-C: drain what was read and stop
+                }
             }
             source.complete();
             pipeline.stop(Duration.ofSeconds(10));
-            sink.close();
             out.printf(Locale.ROOT, "published %d readings (%d superseded while the broker was slow, %d failed "
                     + "reads)%n", source.acknowledgedCount(), source.supersededCount(), source.failedReadCount());
             List<Message> acknowledged = published.subList(0, (int) Math.min(published.size(),
                     source.acknowledgedCount()));
             return new Result(List.copyOf(acknowledged), List.copyOf(errors), List.copyOf(received));
         } finally {
-            for (AutoCloseable r : resources) {
-                try {
-                    r.close();
-                } catch (Exception e) {
-                    out.println("closing " + r + ": " + e.getMessage());
-                }
-            }
+            LocalBridge.closeAll(resources); // the last opened first
         }
     }
 

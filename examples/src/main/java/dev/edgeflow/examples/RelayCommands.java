@@ -90,7 +90,7 @@ public final class RelayCommands {
      * @param args see the usage: {@code --help}
      */
     public static void main(String[] args) {
-        ExampleArgs.runAndExit("RelayCommands", USAGE, () -> {
+        ExampleArgs.runAndExitOnSignal("RelayCommands", USAGE, () -> {
             run(args, System.out, null);
             return 0;
         });
@@ -140,7 +140,7 @@ public final class RelayCommands {
                 outputs.actuator(fan(fan).open(pi4j));
             }
             ActuatorSink sink = outputs.build();
-            resources.add(0, sink);
+            resources.add(sink);
 
             if (broker == null) {
                 EmbeddedMqttBroker embedded = EmbeddedMqttBroker.builder().start();
@@ -150,12 +150,12 @@ public final class RelayCommands {
             }
             MqttSource source = MqttSource.builder().serverUri(broker).name("commands")
                     .subscribe(topic).build();
-            resources.add(0, source);
+            resources.add(source);
             MemorySink refused = MemorySink.create("refused-commands", 1000);
             Pipeline pipeline = Pipeline.from(source)
                     .tap(m -> out.println("command " + text(m)))
                     .to(sink).deadLetter(refused).start();
-            resources.add(0, pipeline::close);
+            resources.add(pipeline::close);
             source.awaitReady(WAIT);
             out.println("outputs " + sink.actuators().keySet() + " take commands on " + topic);
 
@@ -182,8 +182,8 @@ public final class RelayCommands {
                     throw new IllegalStateException("only " + handled + " of " + count + " commands arrived on "
                             + topic + " within a minute");
                 }
-                if (r == null) {
-                    TimeUnit.MILLISECONDS.sleep(20);
+                if (r == null && ExampleArgs.waitUnlessStopped(20)) {
+                    break; // Ctrl-C: switch the outputs off and stop
                 }
             }
             for (Message r; (r = refused.poll()) != null; ) {
@@ -191,13 +191,7 @@ public final class RelayCommands {
             }
             return new Result(sink.appliedCount(), sink.rejectedCount(), states(sink));
         } finally {
-            for (AutoCloseable r : resources) {
-                try {
-                    r.close();
-                } catch (Exception e) {
-                    out.println("closing " + r + ": " + e.getMessage());
-                }
-            }
+            LocalBridge.closeAll(resources); // the last opened first
         }
     }
 

@@ -78,6 +78,34 @@ class RelayCommandsIT {
     }
 
     @Test
+    void anInterruptStopsItAndSwitchesTheOutputsOff() throws Exception {
+        try (EmbeddedMqttBroker broker = EmbeddedMqttBroker.builder().start()) {
+            Thread program = Thread.currentThread();
+            CompletableFuture<RelayCommands.Result> run = new CompletableFuture<>();
+            Thread runner = new Thread(() -> {
+                try {
+                    run.complete(RelayCommands.run(new String[] {"--broker", broker.uri()}, out, pi4j));
+                } catch (Throwable t) {
+                    run.completeExceptionally(t);
+                }
+            }, "relay-commands");
+            runner.start();
+            Awaitility.await().atMost(WAIT).until(() -> printed().contains("take commands on"));
+            MockDigitalOutput relay = output(17);
+            try (MqttSink publisher = MqttSink.builder().serverUri(broker.uri()).build()) {
+                publisher.send(Message.of("device/pi-1/command", "{\"relay\": \"on\"}")).toCompletableFuture().get();
+            }
+            Awaitility.await().atMost(WAIT).until(() -> relay.state() == DigitalState.HIGH);
+
+            runner.interrupt(); // what the shutdown hook does on Ctrl-C
+            RelayCommands.Result result = run.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(result.applied()).isEqualTo(1);
+            assertThat(relay.state()).isEqualTo(DigitalState.LOW);
+            assertThat(program.isInterrupted()).isFalse();
+        }
+    }
+
+    @Test
     void badArgumentsSayWhatTheyTake() {
         assertThatThrownBy(() -> RelayCommands.run(new String[] {"--fan", "eighteen"}, out, pi4j))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("18:2");
