@@ -144,8 +144,8 @@ public final class Bme280 implements Sensor {
      * Measures once in forced mode.
      *
      * @return temperature (°C), pressure (hPa) and, on a BME280, humidity (%RH), each unless skipped
-     * @throws SensorException (retryable) if a transfer fails or the measurement does not finish;
-     *     (not retryable) once closed
+     * @throws SensorException (retryable) if a transfer fails, the measurement does not finish, or
+     *     the chip returns none of the quantities reported; (not retryable) once closed
      */
     @Override
     public synchronized Reading read() {
@@ -182,6 +182,12 @@ public final class Bme280 implements Sensor {
         }
         if (humidity != Oversampling.SKIPPED && adcH != SKIPPED_16_BIT) {
             values.put(Reading.HUMIDITY, round(calibration.humidity(adcH, fine), 100));
+        }
+        if (values.isEmpty()) {
+            // Only when temperature is not reported and the chip skipped everything else.
+            throw new SensorException(name + " (" + chip.describe() + ") returned every reported quantity as not "
+                    + "measured (pressure 0x80000, humidity 0x8000): the chip may have been reset; the next read "
+                    + "sets its oversampling again", true, null);
         }
         return Reading.of(values, clock.instant());
     }
@@ -365,8 +371,12 @@ public final class Bme280 implements Sensor {
          * @return the open sensor
          * @throws SensorException if the bus is not enabled or may not be used, nothing answers at
          *     the address, or the chip is not a BME280 or BMP280, saying how to fix it
+         * @throws IllegalArgumentException if all three quantities are {@link Oversampling#SKIPPED}
+         *     (checked before the bus is opened), or temperature and pressure are and the chip is a
+         *     BMP280
          */
         public Bme280 open(Context pi4j) {
+            requireAReportedQuantity();
             return open(Pi4jI2c.open(pi4j, bus, address));
         }
 
@@ -378,16 +388,24 @@ public final class Bme280 implements Sensor {
          * @return the open sensor
          * @throws SensorException if the chip id is not a BME280's or BMP280's (not retryable,
          *     naming the id found), or a transfer fails
+         * @throws IllegalArgumentException if every quantity the chip measures is
+         *     {@link Oversampling#SKIPPED}: all three, or temperature and pressure on a BMP280
          */
         public Bme280 open(I2cRegisters chip) {
             Objects.requireNonNull(chip, "chip");
             try {
+                requireAReportedQuantity();
                 int id = chip.readRegister(REG_CHIP_ID);
                 boolean bme = id == CHIP_BME280;
                 if (!bme && id != CHIP_BMP280 && id != 0x56 && id != 0x57) {
                     throw new SensorException(String.format("found chip id 0x%02x at %s, expected 0x60 (BME280) or "
                             + "0x58 (BMP280): is another device at this address?%s", id, chip.describe(),
                             id == 0x61 ? " 0x61 is a BME680, which this driver does not read" : ""), false, null);
+                }
+                if (!bme && temperature == Oversampling.SKIPPED && pressure == Oversampling.SKIPPED) {
+                    throw new IllegalArgumentException(chip.describe() + " is a BMP280, which has no humidity, and "
+                            + "temperatureOversampling and pressureOversampling are SKIPPED: a reading would be "
+                            + "empty; set one of them to X1 or more");
                 }
                 chip.writeRegister(REG_RESET, RESET_WORD);
                 awaitNvmCopy(chip);
@@ -409,6 +427,16 @@ public final class Bme280 implements Sensor {
             } catch (RuntimeException e) {
                 chip.close();
                 throw e;
+            }
+        }
+
+        /** Refuses, before any transfer, a configuration whose readings would always be empty. */
+        private void requireAReportedQuantity() {
+            if (temperature == Oversampling.SKIPPED && pressure == Oversampling.SKIPPED
+                    && humidity == Oversampling.SKIPPED) {
+                throw new IllegalArgumentException("temperatureOversampling, pressureOversampling and "
+                        + "humidityOversampling are all SKIPPED: a reading would be empty; set one of them to X1 or "
+                        + "more");
             }
         }
 

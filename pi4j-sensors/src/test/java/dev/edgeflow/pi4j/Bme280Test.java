@@ -133,14 +133,77 @@ class Bme280Test {
     }
 
     @Test
-    void skippedQuantitiesAreLeftOut() {
+    void quantitiesConfiguredAsSkippedAreNotMeasuredAndLeftOut() {
         FakeBme280 chip = bme280().raw(0x80000, ADC_T, 0x8000);
         Bme280 sensor = open(chip, Bme280.builder().pressureOversampling(Oversampling.SKIPPED)
-                .humidityOversampling(Oversampling.SKIPPED).temperatureOversampling(Oversampling.SKIPPED));
+                .humidityOversampling(Oversampling.SKIPPED));
 
-        assertThat(chip.lastWrite(Bme280.REG_CTRL_MEAS) >> 5).as("temperature still measured").isEqualTo(1);
-        assertThatThrownBy(sensor::read).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("at least one value");
+        Reading r = sensor.read();
+        assertThat(chip.lastWrite(Bme280.REG_CTRL_MEAS)).as("osrs_t x1, osrs_p skipped, forced")
+                .isEqualTo(0b001_000_01);
+        assertThat(chip.lastWrite(Bme280.REG_CTRL_HUM)).as("osrs_h skipped").isZero();
+        assertThat(r.values()).containsOnlyKeys(Reading.TEMPERATURE);
+        assertThat(r.value(Reading.TEMPERATURE)).hasValue(25.08);
+    }
+
+    @Test
+    void aSkippedTemperatureIsStillMeasuredForTheOthersButNotReported() {
+        FakeBme280 chip = bme280().raw(ADC_P, ADC_T, 30000);
+        Reading r = open(chip, Bme280.builder().temperatureOversampling(Oversampling.SKIPPED)).read();
+
+        assertThat(chip.lastWrite(Bme280.REG_CTRL_MEAS) >> 5).as("osrs_t x1").isEqualTo(1);
+        assertThat(r.values()).containsOnlyKeys(Reading.PRESSURE, Reading.HUMIDITY);
+        assertThat(r.value(Reading.PRESSURE)).hasValue(1006.53);
+    }
+
+    @Test
+    void valuesTheChipReturnsAsNotMeasuredAreLeftOut() {
+        FakeBme280 chip = bme280().raw(0x80000, ADC_T, 0x8000);
+        Reading r = open(chip, Bme280.builder()).read();
+
+        assertThat(r.values()).containsOnlyKeys(Reading.TEMPERATURE);
+        assertThat(r.value(Reading.TEMPERATURE)).hasValue(25.08);
+    }
+
+    @Test
+    void aReadingWithNothingReportedLeftIsARetryableError() {
+        FakeBme280 chip = bme280().raw(0x80000, ADC_T, 0x8000);
+        Bme280 sensor = open(chip, Bme280.builder().temperatureOversampling(Oversampling.SKIPPED));
+
+        assertThatThrownBy(sensor::read)
+                .isInstanceOfSatisfying(SensorException.class, e -> assertThat(e.isRetryable()).isTrue())
+                .hasMessage("bme280 (I2C bus 1 address 0x76) returned every reported quantity as not measured "
+                        + "(pressure 0x80000, humidity 0x8000): the chip may have been reset; the next read sets its "
+                        + "oversampling again");
+    }
+
+    @Test
+    void skippingEverythingIsRefusedBeforeTheChipIsTouched() {
+        FakeBme280 chip = bme280();
+        // A read would fail with this instead of the configuration error.
+        chip.failReads = new SensorException("no device answers at I2C bus 1 address 0x76", true, null);
+        Bme280.Builder builder = Bme280.builder().temperatureOversampling(Oversampling.SKIPPED)
+                .pressureOversampling(Oversampling.SKIPPED).humidityOversampling(Oversampling.SKIPPED);
+
+        assertThatThrownBy(() -> open(chip, builder)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("temperatureOversampling, pressureOversampling and humidityOversampling are all SKIPPED: "
+                        + "a reading would be empty; set one of them to X1 or more");
+        assertThat(chip.writes).isEmpty();
+        assertThat(chip.closed).isTrue();
+    }
+
+    @Test
+    void aBmp280WithTemperatureAndPressureSkippedIsRefused() {
+        FakeBme280 chip = new FakeBme280(0x58).datasheetCalibration();
+        Bme280.Builder builder = Bme280.builder().temperatureOversampling(Oversampling.SKIPPED)
+                .pressureOversampling(Oversampling.SKIPPED);
+
+        assertThatThrownBy(() -> open(chip, builder)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("I2C bus 1 address 0x76 is a BMP280, which has no humidity, and temperatureOversampling "
+                        + "and pressureOversampling are SKIPPED: a reading would be empty; set one of them to X1 or "
+                        + "more");
+        assertThat(chip.writes).isEmpty();
+        assertThat(chip.closed).isTrue();
     }
 
     @Test
@@ -151,6 +214,15 @@ class Bme280Test {
         assertThatThrownBy(sensor::read).isSameAs(chip.failReads);
         chip.failReads = null;
         assertThat(sensor.read().value(Reading.TEMPERATURE)).hasValue(25.08);
+    }
+
+    @Test
+    void aFailedTransferWhileOpeningIsPassedOnAndReleasesTheDevice() {
+        FakeBme280 chip = bme280();
+        chip.failReads = new SensorException("no device answers at I2C bus 1 address 0x76", true, null);
+
+        assertThatThrownBy(() -> open(chip, Bme280.builder())).isSameAs(chip.failReads);
+        assertThat(chip.closed).isTrue();
     }
 
     @Test
