@@ -37,7 +37,8 @@ public final class Pi4jI2c implements I2cRegisters {
     private final int address;
     private volatile boolean closed;
 
-    private Pi4jI2c(Context pi4j, I2C i2c, int bus, int address) {
+    /** Over a device already made; {@link #open(Context, int, int)} is the way in. */
+    Pi4jI2c(Context pi4j, I2C i2c, int bus, int address) {
         this.pi4j = pi4j;
         this.i2c = i2c;
         this.bus = bus;

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.pi4j.context.Context;
+import com.pi4j.exception.Pi4JException;
+import com.pi4j.io.i2c.I2C;
 import dev.edgeflow.pi4j.Pi4jContexts;
 import dev.edgeflow.pi4j.SensorException;
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -61,6 +64,63 @@ class Pi4jI2cTest {
         } finally {
             pi4j.shutdown();
         }
+    }
+
+    @Test
+    void aBurstReadLandsAtTheOffsetAskedForThoughLinuxfsIgnoresIt() {
+        Context pi4j = Pi4jContexts.raspberryPi();
+        try (Pi4jI2c device = new Pi4jI2c(pi4j, linuxfsLike(null), 1, 0x76)) {
+            byte[] into = new byte[8];
+            device.readRegisters(0xF7, into, 3, 4);
+
+            assertThat(into).containsExactly(0, 0, 0, 0xF7, 0xF8, 0xF9, 0xFA, 0);
+        } finally {
+            pi4j.shutdown();
+        }
+    }
+
+    @Test
+    void aBurstReadNothingAnswersIsRetryableAndNamesBusAndAddress() {
+        // What linuxfs throws when no device acknowledges: its LinuxFileException carries strerror(EREMOTEIO).
+        RuntimeException nack = new Pi4JException("Failed to execute ioctl for device 118 on bus 1",
+                new IOException("Remote I/O error"));
+        Context pi4j = Pi4jContexts.raspberryPi();
+        try (Pi4jI2c device = new Pi4jI2c(pi4j, linuxfsLike(nack), 1, 0x76)) {
+            assertThatThrownBy(() -> device.readRegisters(0x88, new byte[26], 0, 26))
+                    .isInstanceOfSatisfying(SensorException.class, e -> assertThat(e.isRetryable()).isTrue())
+                    .hasMessageStartingWith("no device answers at I2C bus 1 address 0x76 (reading 26 registers from "
+                            + "0x88 failed: Failed to execute ioctl for device 118 on bus 1: Remote I/O error)")
+                    .hasMessageContaining("i2cdetect -y 1");
+        } finally {
+            pi4j.shutdown();
+        }
+    }
+
+    /**
+     * An I2C device whose burst read behaves as Pi4J 2.8.0's LinuxFsI2C.readRegister(byte[], byte[], int, int):
+     * register r + i goes to {@code buffer[i]}, whatever the offset. Any other call fails the test.
+     */
+    private static I2C linuxfsLike(RuntimeException failure) {
+        return (I2C) Proxy.newProxyInstance(I2C.class.getClassLoader(), new Class<?>[] {I2C.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("id")) {
+                        return "linuxfs-like";
+                    }
+                    if (method.getName().equals("readRegister") && args != null && args.length == 4
+                            && args[0] instanceof Integer && args[1] instanceof byte[]) {
+                        if (failure != null) {
+                            throw failure;
+                        }
+                        int register = (Integer) args[0];
+                        byte[] buffer = (byte[]) args[1];
+                        int length = (Integer) args[3];
+                        for (int i = 0; i < length; i++) {
+                            buffer[i] = (byte) (register + i);
+                        }
+                        return length;
+                    }
+                    throw new AssertionError("Pi4jI2c called " + method);
+                });
     }
 
     @Test
