@@ -255,10 +255,11 @@ class StoreAndForwardIT {
                 Checked checked = check(counter.received(), count);
                 // Missing: the record with the flipped byte (two if the byte hit a record's header
                 // and the scan resumed past the next one), and the cut last record, unless A sends
-                // that one again: the kill can come before its acknowledgement has reached A.
-                assertThat(checked.missing).as("the damaged records, and only those").hasSizeBetween(1, 3)
-                        .allMatch(i -> i == count - 1 || Math.abs(i - count / 2) < count / 10)
-                        .anyMatch(i -> Math.abs(i - count / 2) < count / 10);
+                // them again: the kill can come before their acknowledgements have left the
+                // bridge's socket (seen on a loaded machine, where A then sent every damaged record
+                // again). That the damage was found is asserted on the bridge's log below.
+                assertThat(checked.missing).as("the damaged records, and only those").hasSizeBetween(0, 3)
+                        .allMatch(i -> i == count - 1 || Math.abs(i - count / 2) < count / 10);
                 assertThat(checked.outOfOrder).isZero();
                 assertThat(restarted.errors()).as("the restarted bridge's log")
                         .contains(segment.getFileName().toString()).contains("damaged bytes at offset")
