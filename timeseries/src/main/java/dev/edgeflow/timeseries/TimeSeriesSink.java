@@ -6,15 +6,18 @@ import dev.edgeflow.core.Sink;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -69,6 +72,7 @@ public final class TimeSeriesSink implements Sink {
     private final boolean closeStore;
     private final BlockingQueue<Pending> queue;
     private final Map<CompletableFuture<Void>, Boolean> outstanding = new ConcurrentHashMap<>();
+    private final Queue<FlushWaiter> flushWaiters = new ConcurrentLinkedQueue<>();
     private final Map<String, Instant> lastTimes;
     private final Thread writer;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -167,11 +171,13 @@ public final class TimeSeriesSink implements Sink {
         if (snapshot.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
+        CompletableFuture<Void> flushed = new CompletableFuture<>();
+        flushWaiters.add(new FlushWaiter(snapshot, flushed));
         flushing = true;
-        return CompletableFuture.allOf(snapshot.stream()
-                        .map(f -> f.handle((v, e) -> (Void) null))
-                        .toArray(CompletableFuture[]::new))
-                .whenComplete((v, e) -> flushing = false);
+        if (closed.get() && !writer.isAlive()) {
+            settleFlushes();
+        }
+        return flushed;
     }
 
     /**
@@ -210,6 +216,7 @@ public final class TimeSeriesSink implements Sink {
         for (CompletableFuture<Void> f : new ArrayList<>(outstanding.keySet())) {
             f.completeExceptionally(closedError);
         }
+        settleFlushes();
         if (closeStore) {
             store.close();
         }
@@ -247,7 +254,8 @@ public final class TimeSeriesSink implements Sink {
         List<Point> points = new ArrayList<>(maxBatchSize);
         try {
             while (!stopping) {
-                Pending first = queue.poll(IDLE_NANOS, TimeUnit.NANOSECONDS);
+                settleFlushes();
+                Pending first = queue.poll(flushing ? WAKE_NANOS : IDLE_NANOS, TimeUnit.NANOSECONDS);
                 if (first == null) {
                     continue;
                 }
@@ -341,7 +349,26 @@ public final class TimeSeriesSink implements Sink {
         }
     }
 
+    /**
+     * Completes the flushes whose sends have all completed. Runs on the writer thread after it
+     * completed a batch's sends, whose callbacks have then run: a flush completes after the
+     * callbacks of the sends before it, not merely after their results were set.
+     */
+    private void settleFlushes() {
+        for (Iterator<FlushWaiter> it = flushWaiters.iterator(); it.hasNext();) {
+            FlushWaiter w = it.next();
+            if (w.sends.stream().allMatch(CompletableFuture::isDone)) {
+                it.remove();
+                w.flushed.complete(null);
+            }
+        }
+        flushing = !flushWaiters.isEmpty();
+    }
+
     private record Pending(Point point, CompletableFuture<Void> done) {
+    }
+
+    private record FlushWaiter(List<CompletableFuture<Void>> sends, CompletableFuture<Void> flushed) {
     }
 
     /** Configures a {@link TimeSeriesSink}. */

@@ -56,7 +56,7 @@ class TimeSeriesSinkTest {
     @Test
     void writesInBatchesOfAtMostTheMaxBatchSize() throws Exception {
         store.gate = new CountDownLatch(1);
-        sink = TimeSeriesSink.builder(store).maxBatchSize(100).maxBatchDelay(Duration.ofSeconds(5)).build();
+        sink = TimeSeriesSink.builder(store).maxBatchSize(100).maxBatchDelay(Duration.ofMillis(200)).build();
         List<CompletableFuture<Void>> sends = new ArrayList<>();
         for (int i = 0; i < 250; i++) {
             sends.add(f(sink.send(reading("pi-1", i))));
