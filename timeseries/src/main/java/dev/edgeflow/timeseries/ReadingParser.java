@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       ({@code sensor/<device>/...}).</li>
  *   <li><b>Time</b>: {@code timestamp} in epoch seconds (fractions allowed), epoch milliseconds
  *       (told apart by size: above 10<sup>11</sup>), or ISO-8601 with an offset; else the
- *       message's own time.</li>
+ *       message's own time. Whole epoch seconds are refined by the message's own time when it
+ *       falls within that second, so that readings taken a few times a second keep their
+ *       order and do not share one time.</li>
  *   <li><b>Fields</b>: every finite number, and every boolean as 1 or 0.</li>
  *   <li><b>Tags</b>: every other string member, and the topic as tag {@code topic}.</li>
  *   <li>{@code null}, objects and arrays are left out.</li>
@@ -186,6 +188,15 @@ public final class ReadingParser {
             double value = node.doubleValue();
             if (value > MILLIS_THRESHOLD) {
                 time = Instant.ofEpochMilli((long) value);
+            } else if (node.isIntegralNumber()) {
+                time = Instant.ofEpochSecond(node.longValue());
+                // Whole seconds, as the tutorial's int(time.time()) gives: several readings of a
+                // second would share one time, so the message's own time refines it when it falls
+                // within that second.
+                Instant own = message.timestamp();
+                if (!own.isBefore(time) && own.isBefore(time.plusSeconds(1))) {
+                    time = own;
+                }
             } else {
                 double seconds = Math.floor(value);
                 time = Instant.ofEpochSecond((long) seconds, Math.round((value - seconds) * 1e9));

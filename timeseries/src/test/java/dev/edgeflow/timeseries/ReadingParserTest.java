@@ -38,6 +38,17 @@ class ReadingParserTest {
     }
 
     @Test
+    void refinesWholeSecondsWithTheMessagesTimeWithinThatSecond() {
+        Instant second = NOW.minusSeconds(10);
+        Message within = Message.builder("sensor/a/r").payload("{\"t\":1,\"timestamp\":" + second.getEpochSecond() + "}")
+                .timestamp(second.plusMillis(250)).build();
+        assertThat(parser.parse(within).time()).isEqualTo(second.plusMillis(250));
+        Message later = Message.builder("sensor/a/r").payload("{\"t\":1,\"timestamp\":" + second.getEpochSecond() + "}")
+                .timestamp(second.plusMillis(1500)).build();
+        assertThat(parser.parse(later).time()).as("the message's time is another second's").isEqualTo(second);
+    }
+
+    @Test
     void readsEpochMillisFractionalSecondsAndIsoTimes() {
         assertThat(parser.parse(json("sensor/a/r", "{\"t\":1,\"timestamp\":1796630400123}")).time())
                 .isEqualTo(Instant.ofEpochMilli(1796630400123L));
