@@ -7,10 +7,16 @@ import dev.edgeflow.core.PipelineStats;
 import dev.edgeflow.core.Qos;
 import dev.edgeflow.core.Sink;
 import dev.edgeflow.core.StopReport;
+import dev.edgeflow.dashboard.Dashboard;
 import dev.edgeflow.mqtt.MqttConnection;
 import dev.edgeflow.mqtt.MqttSink;
 import dev.edgeflow.mqtt.MqttSource;
 import dev.edgeflow.testkit.mqtt.EmbeddedMqttBroker;
+import dev.edgeflow.timeseries.TimeSeriesException;
+import dev.edgeflow.timeseries.TimeSeriesSink;
+import dev.edgeflow.timeseries.TimeSeriesSinkStats;
+import dev.edgeflow.timeseries.analysis.AlertStage;
+import dev.edgeflow.timeseries.jdbc.JdbcTimeSeriesStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -34,8 +40,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The edgeflow demo: simulated Raspberry Pi sensors publish to an MQTT broker (an embedded one
  * unless {@code --broker} names another); a pipeline subscribes there and sends the readings
- * through the tutorial's log and alert handlers into a JSON lines file. Needs no installed
- * broker and no cloud account.
+ * through the tutorial's log and alert handlers and an anomaly stage into a JSON lines file and
+ * an embedded time-series database, and a dashboard at {@code http://localhost:8080} shows the
+ * devices, their readings live, their daily statistics and the alerts. Needs no installed
+ * broker, database or cloud account.
  *
  * <pre>
  * ./mvnw -q -pl examples -am compile exec:java -Dexec.mainClass=dev.edgeflow.examples.Demo
@@ -53,6 +61,7 @@ public final class Demo {
     /** Rotating at 10 MB keeps a demo left running overnight to a few files. */
     private static final String JSONL_QUERY = "maxBytes=10MB";
     private static final Logger LOG = LoggerFactory.getLogger("edgeflow.demo");
+    private static final Logger ANOMALY_LOG = LoggerFactory.getLogger("edgeflow.demo.anomalies");
 
     private final DemoOptions options;
     private final EmbeddedMqttBroker embeddedBroker;
@@ -63,6 +72,10 @@ public final class Demo {
     private final MqttSource readingsIn;
     private final Sink readings;
     private final Sink deadLetters;
+    private final JdbcTimeSeriesStore database;
+    private final TimeSeriesSink store;
+    private final AlertStage anomalies;
+    private final Dashboard dashboard;
     private final Pipeline pipeline;
     private final ScheduledExecutorService status;
     private final LongAdder alerts = new LongAdder();
@@ -72,12 +85,16 @@ public final class Demo {
     private boolean stopped;
 
     private Demo(DemoOptions options, EmbeddedMqttBroker embeddedBroker, String brokerUri, Sink readings,
-            Sink deadLetters) {
+            Sink deadLetters, JdbcTimeSeriesStore database, Dashboard dashboard) {
         this.options = options;
         this.embeddedBroker = embeddedBroker;
         this.brokerUri = brokerUri;
         this.readings = readings;
         this.deadLetters = deadLetters;
+        this.database = database;
+        this.dashboard = dashboard;
+        this.store = TimeSeriesSink.builder(database).name("store").build();
+        this.anomalies = DemoPipeline.anomalies();
         this.sensors = SimulatedSensorSource.builder()
                 .devices(options.devices())
                 .ratePerDevice(options.ratePerDevice())
@@ -93,10 +110,20 @@ public final class Demo {
                 .name("broker")
                 .build();
         Consumer<Message> logAlert = DemoPipeline.logAlert();
-        this.pipeline = DemoPipeline.start(readingsIn, readings, deadLetters, message -> {
-            alerts.increment();
-            logAlert.accept(message);
-        });
+        Consumer<Message> toDashboard = dashboard.alertsTap();
+        this.pipeline = DemoPipeline.steps(readingsIn, message -> {
+                    alerts.increment();
+                    logAlert.accept(message);
+                })
+                .tap("anomalies", anomalies.tap(alert -> {
+                    ANOMALY_LOG.info("{}", alert.payloadAsString());
+                    toDashboard.accept(alert);
+                }))
+                .tap("dashboard", dashboard.readingsTap())
+                .route(DemoPipeline.READING_TOPICS, readings)
+                .route(DemoPipeline.READING_TOPICS, store)
+                .deadLetter(deadLetters)
+                .start();
         // The devices start once the gateway's subscription stands: a broker drops what is
         // published to a topic nobody subscribes to.
         awaitReady(readingsIn);
@@ -186,24 +213,46 @@ public final class Demo {
                 ? "Ctrl-C to stop"
                 : "stopping after " + options.duration().toSeconds() + " s";
         EmbeddedMqttBroker embedded = null;
+        JdbcTimeSeriesStore database = null;
+        Dashboard dashboard = null;
         String brokerUri = options.broker();
         try {
+            try {
+                database = JdbcTimeSeriesStore.h2(options.storeDirectory());
+            } catch (TimeSeriesException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+            dashboard = Dashboard.builder().queries(database).port(options.port()).start();
             if (brokerUri == null) {
                 embedded = EmbeddedMqttBroker.builder().start();
                 brokerUri = embedded.uri();
             }
-            LOG.info("edgeflow demo: {} simulated device(s) at {} reading(s)/s each -> MQTT broker {}{} -> {}; "
-                    + "alerts above {} °C; {}", options.devices(), options.ratePerDevice(), brokerUri,
-                    embedded == null ? "" : " (embedded)", readingsUri, DemoPipeline.HIGH_TEMPERATURE_CELSIUS, end);
-            return new Demo(options, embedded, brokerUri, readings, deadLetters);
+            LOG.info("edgeflow demo: {} simulated device(s) at {} reading(s)/s each -> MQTT broker {}{} -> {} and the "
+                    + "store {}; alerts above {} °C and anomalies; {}", options.devices(), options.ratePerDevice(),
+                    brokerUri, embedded == null ? "" : " (embedded)", readingsUri, database.name(),
+                    DemoPipeline.HIGH_TEMPERATURE_CELSIUS, end);
+            Demo demo = new Demo(options, embedded, brokerUri, readings, deadLetters, database, dashboard);
+            System.out.println("edgeflow demo: the dashboard is at " + dashboardUrl(dashboard));
+            return demo;
         } catch (RuntimeException e) {
             readings.close();
             deadLetters.close();
+            if (dashboard != null) {
+                dashboard.close();
+            }
+            if (database != null) {
+                database.close();
+            }
             if (embedded != null) {
                 embedded.close();
             }
             throw e;
         }
+    }
+
+    /** The dashboard's address as a person types it: localhost rather than the loopback address. */
+    static String dashboardUrl(Dashboard dashboard) {
+        return "http://localhost:" + dashboard.port() + "/";
     }
 
     /**
@@ -273,7 +322,10 @@ public final class Demo {
         devicesOut.close();
         sensors.close();
         readings.close();
+        store.close();
         deadLetters.close();
+        dashboard.close();
+        database.close();
         if (embeddedBroker != null) {
             embeddedBroker.close();
         }
@@ -293,8 +345,12 @@ public final class Demo {
                 brokerUri + (embeddedBroker == null ? "" : " (embedded)"), devicesOut.publishedCount(),
                 readingsIn.receivedCount());
         out.println("  pipeline  " + stats);
-        out.printf(Locale.ROOT, "  alerts    %d reading(s) above %s °C%n", alerts.sum(),
-                DemoPipeline.HIGH_TEMPERATURE_CELSIUS);
+        out.printf(Locale.ROOT, "  alerts    %d reading(s) above %s °C; anomalies: %d raised, %d cleared%n",
+                alerts.sum(), DemoPipeline.HIGH_TEMPERATURE_CELSIUS, anomalies.raisedCount(), anomalies.clearedCount());
+        TimeSeriesSinkStats stored = store.stats();
+        out.printf(Locale.ROOT, "  store     %s: %d reading(s) written in %d batch(es), %d rejected%n", database.name(),
+                stored.written(), stored.batches(), stored.rejected());
+        out.println("  dashboard " + dashboardUrl(dashboard) + " (stopped)");
         out.printf(Locale.ROOT, "  stop      drained=%s nackedUnsent=%d stillInFlight=%d%n", report.drained(),
                 report.nackedUnsent(), report.stillInFlight());
         out.println("  readings  " + options.out().toAbsolutePath());

@@ -14,9 +14,14 @@ import java.time.Duration;
  * @param out the JSON lines file the readings go to
  * @param broker the MQTT broker the sensors publish to and the pipeline reads from, as
  *     {@code mqtt://host:port}; {@code null} starts an embedded broker
+ * @param port the dashboard's HTTP port on localhost; 0 takes a free one
  * @param help whether only the usage was asked for
  */
-record DemoOptions(double ratePerDevice, int devices, Duration duration, Path out, String broker, boolean help) {
+record DemoOptions(double ratePerDevice, int devices, Duration duration, Path out, String broker, int port,
+        boolean help) {
+
+    /** The dashboard's port when {@code --port} is not given. */
+    static final int DEFAULT_PORT = 8080;
 
     /** Where the readings go when {@code --out} is not given and no build tool says otherwise. */
     static final String DEFAULT_OUT = "target/demo/readings.jsonl";
@@ -36,7 +41,7 @@ record DemoOptions(double ratePerDevice, int devices, Duration duration, Path ou
 
     static final String USAGE = String.join(System.lineSeparator(),
             "usage: Demo [--rate <readings/s per device>] [--devices <n>] [--duration <seconds>] [--out <file>]"
-                    + " [--broker <mqtt-uri>]",
+                    + " [--broker <mqtt-uri>] [--port <http port>]",
             "",
             "  --rate      readings per second per device (default 5)",
             "  --devices   simulated devices RaspberryPi-001.. (default 3)",
@@ -45,6 +50,10 @@ record DemoOptions(double ratePerDevice, int devices, Duration duration, Path ou
             "              readings that are not valid go to <name>-dead-letters.jsonl beside it",
             "  --broker    MQTT broker for the sensors and the pipeline, as mqtt://host:1883",
             "              (default: an embedded broker on a free local port)",
+            "  --port      the dashboard's port on localhost, 0 = any free one (default " + DEFAULT_PORT + ")",
+            "",
+            "The readings are also stored in an embedded database in <dir of --out>/store, and the",
+            "dashboard shows them, their daily statistics and the anomaly alerts, live.",
             "",
             "from the repository root: " + DemoOptions.MAVEN_COMMAND + " -Dexec.args=\"--duration 10\"");
 
@@ -61,10 +70,11 @@ record DemoOptions(double ratePerDevice, int devices, Duration duration, Path ou
         long seconds = 0;
         String out = System.getProperty(OUT_PROPERTY, DEFAULT_OUT);
         String broker = null;
+        int port = DEFAULT_PORT;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
-                return new DemoOptions(rate, devices, Duration.ZERO, Path.of(DEFAULT_OUT), null, true);
+                return new DemoOptions(rate, devices, Duration.ZERO, Path.of(DEFAULT_OUT), null, DEFAULT_PORT, true);
             }
             String name = arg;
             String value;
@@ -101,6 +111,9 @@ record DemoOptions(double ratePerDevice, int devices, Duration duration, Path ou
                         throw bad(name, value, "an MQTT broker URI such as mqtt://localhost:1883 (" + e.getMessage() + ")");
                     }
                     break;
+                case "--port":
+                    port = wholeNumber(name, value, 0, 65535);
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown argument '" + arg + "'");
             }
@@ -111,7 +124,7 @@ record DemoOptions(double ratePerDevice, int devices, Duration duration, Path ou
         } catch (InvalidPathException e) {
             throw bad("--out", out, "a valid file path (" + e.getReason() + ")");
         }
-        return new DemoOptions(rate, devices, Duration.ofSeconds(seconds), path, broker, false);
+        return new DemoOptions(rate, devices, Duration.ofSeconds(seconds), path, broker, port, false);
     }
 
     private static String require(String name, String value, String allowed) {
@@ -152,5 +165,10 @@ record DemoOptions(double ratePerDevice, int devices, Duration duration, Path ou
         int dot = file.lastIndexOf('.');
         String base = dot > 0 ? file.substring(0, dot) : file;
         return out.resolveSibling(base + "-dead-letters.jsonl");
+    }
+
+    /** The embedded time-series database's folder: {@code store} beside the readings file. */
+    Path storeDirectory() {
+        return out.toAbsolutePath().resolveSibling("store");
     }
 }

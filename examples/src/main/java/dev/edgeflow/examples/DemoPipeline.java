@@ -7,6 +7,8 @@ import dev.edgeflow.core.Pipeline;
 import dev.edgeflow.core.Sink;
 import dev.edgeflow.core.Source;
 import dev.edgeflow.core.Taps;
+import dev.edgeflow.timeseries.analysis.AlertStage;
+import dev.edgeflow.timeseries.analysis.Detectors;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,6 +52,23 @@ public final class DemoPipeline {
      */
     public static Pipeline start(Source sensors, Sink readings, Sink deadLetters,
             Consumer<? super Message> onHighTemperature) {
+        return steps(sensors, onHighTemperature)
+                .route(READING_TOPICS, readings)
+                .deadLetter(deadLetters)
+                .start();
+    }
+
+    /**
+     * Returns the demo pipeline's steps up to its routes: the reading check, the sampled log
+     * handler and the high-temperature alert handler. {@link Demo} adds the anomaly stage, the
+     * dashboard's live feed and the routes to the file and the store.
+     *
+     * @param sensors where the readings come from
+     * @param onHighTemperature called for each reading above {@value #HIGH_TEMPERATURE_CELSIUS} °C,
+     *     on the source's thread; it must not block
+     * @return the pipeline builder, without routes
+     */
+    public static Pipeline.Builder steps(Source sensors, Consumer<? super Message> onHighTemperature) {
         Objects.requireNonNull(onHighTemperature, "onHighTemperature");
         return Pipeline.from(sensors)
                 .name("demo")
@@ -57,10 +76,23 @@ public final class DemoPipeline {
                 // At 15 readings a second a line per reading would bury the alerts and the
                 // status line; one a second still shows what flows.
                 .tap("log", sampled(Taps.log(READINGS_LOGGER), LOG_SAMPLE_INTERVAL))
-                .tap("high-temperature-alert", Taps.alert(DemoPipeline::isHighTemperature, onHighTemperature))
-                .route(READING_TOPICS, readings)
-                .deadLetter(deadLetters)
-                .start();
+                .tap("high-temperature-alert", Taps.alert(DemoPipeline::isHighTemperature, onHighTemperature));
+    }
+
+    /**
+     * Returns the demo's anomaly detectors: the tutorial's 35 °C threshold, and, learned per
+     * device, temperatures far from the recent ones (a rolling z-score) and humidity far from its
+     * exponentially weighted mean. Each condition is alerted once when it begins and once when it
+     * ends.
+     *
+     * @return a new alert stage
+     */
+    public static AlertStage anomalies() {
+        return AlertStage.builder()
+                .detector(Detectors.above("temperature", HIGH_TEMPERATURE_CELSIUS))
+                .detector(Detectors.zScore("temperature", 120, 30, 4))
+                .detector(Detectors.ewma("humidity", 0.1, 30, 5))
+                .build();
     }
 
     /**

@@ -52,6 +52,19 @@ class DemoOptionsTest {
     }
 
     @Test
+    void servesTheDashboardOnPort8080UnlessToldOtherwise() {
+        assertThat(DemoOptions.parse().port()).isEqualTo(8080);
+        assertThat(DemoOptions.parse("--port", "0").port()).isZero();
+        assertThatThrownBy(() -> DemoOptions.parse("--port", "70000"))
+                .hasMessage("--port is '70000': use a whole number from 0 to 65535");
+    }
+
+    @Test
+    void keepsTheStoreBesideTheReadings() {
+        assertThat(DemoOptions.parse("--out", "/data/readings.jsonl").storeDirectory()).isEqualTo(Path.of("/data/store"));
+    }
+
+    @Test
     void putsDeadLettersBesideTheReadings() {
         assertThat(DemoOptions.parse("--out", "/data/readings.jsonl").deadLetterFile())
                 .isEqualTo(Path.of("/data/readings-dead-letters.jsonl"));
