@@ -21,8 +21,14 @@ public interface TimeSeriesStore extends AutoCloseable {
     String name();
 
     /**
-     * Writes a batch, all of it or none of it: when this returns, every point is committed (a
-     * database transaction, an HTTP 204 from InfluxDB).
+     * Writes a batch: when this returns, every point is committed (a database transaction, an
+     * HTTP 204 from InfluxDB).
+     *
+     * <p>When it throws, a store with transactions has stored none of the batch. InfluxDB has no
+     * transactions: a 400 "partial write" stores the lines it could take and refuses the others.
+     * Either way, writing the same points again is safe, since every store keeps one value per
+     * device, field and time; the sink relies on that when it writes a refused batch again one
+     * point at a time.
      *
      * <p>Blocks until the store answered, and no longer than the store's own timeouts.
      *
