@@ -71,7 +71,7 @@ class DashboardApiTest {
         JsonNode pi1 = body.get("devices").get(1);
         Instant newest = NOW.minus(Duration.ofMinutes(10));
         assertThat(pi1.get("last_seen").asText()).isEqualTo(newest.toString());
-        assertThat(pi1.get("reading_count").asLong()).isEqualTo(288);
+        assertThat(pi1.has("reading_count")).as("no count: it would scan every row").isFalse();
         JsonNode last = pi1.get("last_reading");
         assertThat(last.get("timestamp").asText()).isEqualTo(newest.toString());
         Point expected = data.of("pi-1", p -> p.time().equals(newest)).get(0);

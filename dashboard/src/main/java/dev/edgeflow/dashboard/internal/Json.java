@@ -39,7 +39,6 @@ final class Json {
         ObjectNode json = object();
         json.put("device_id", device.device());
         json.put("last_seen", device.lastSeen().toString());
-        json.put("reading_count", device.readingCount());
         if (device.lastReading() != null) {
             json.set("last_reading", reading(device.lastReading().device(), device.lastReading().time(),
                     device.lastReading().fields()));

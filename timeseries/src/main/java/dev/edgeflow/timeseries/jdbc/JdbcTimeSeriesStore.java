@@ -57,7 +57,10 @@ import org.slf4j.LoggerFactory;
  * was lost is stored once. Times keep microseconds; finer digits are dropped. On PostgreSQL,
  * when the server offers the TimescaleDB extension, the store creates it and makes the table a
  * hypertable; that step is not covered by edgeflow's tests (no TimescaleDB on the build
- * machine), and a refusal of it only logs a warning.
+ * machine), and a refusal of it only logs a warning. A second table, {@code readings_devices}
+ * (the table's name and {@code _devices}), holds each device's newest time, written in the same
+ * transaction as the rows, so that {@link #devices()} costs one index lookup per device rather
+ * than a pass over every row.
  *
  * <p><b>Failures.</b> Every method throws {@link TimeSeriesException}, whose message names the
  * store and the fix, and whose {@link TimeSeriesException#isRetryable() retryable} flag is true
@@ -250,8 +253,8 @@ public final class JdbcTimeSeriesStore implements TimeSeriesStore, ReadingQuerie
         /**
          * Sets the table's name.
          *
-         * @param table a plain SQL identifier, optionally after a schema and a dot (such as
-         *     {@code iot.readings}); {@code readings} by default
+         * @param table a plain SQL identifier of at most 55 characters, optionally after a schema
+         *     and a dot (such as {@code iot.readings}); {@code readings} by default
          * @return this builder
          * @throws IllegalArgumentException if the name is not such an identifier; it goes into
          *     the SQL unquoted, so nothing else is accepted

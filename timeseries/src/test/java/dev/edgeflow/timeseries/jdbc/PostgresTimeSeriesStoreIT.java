@@ -144,7 +144,7 @@ class PostgresTimeSeriesStoreIT extends TimeSeriesStoreSpec {
                 Statement s = c.createStatement()) {
             s.execute("DROP ROLE IF EXISTS reader");
             s.execute("CREATE ROLE reader LOGIN");
-            s.execute("GRANT SELECT ON readings TO reader");
+            s.execute("GRANT SELECT ON readings, readings_devices TO reader");
         }
         try (JdbcTimeSeriesStore asReader = JdbcTimeSeriesStore.postgres(server.jdbcUrl(database), "reader", "")) {
             assertThat(asReader.devices()).isEmpty();
@@ -154,11 +154,12 @@ class PostgresTimeSeriesStoreIT extends TimeSeriesStoreSpec {
 
             assertThat(e.isRetryable()).isFalse();
             assertThat(e.getMessage()).contains("user 'reader' lacks a privilege on readings")
-                    .contains("GRANT SELECT, INSERT ON readings TO reader");
+                    .contains("GRANT SELECT, INSERT ON readings TO reader")
+                    .contains("GRANT SELECT, INSERT, UPDATE ON readings_devices TO reader");
         } finally {
             try (Connection c = DriverManager.getConnection(server.jdbcUrl(database), server.user(), "");
                     Statement s = c.createStatement()) {
-                s.execute("REVOKE ALL ON readings FROM reader");
+                s.execute("REVOKE ALL ON readings, readings_devices FROM reader");
                 s.execute("DROP ROLE reader");
             }
         }

@@ -131,7 +131,7 @@ abstract class TimeSeriesStoreSpec {
         store.write(batch);
         store.write(batch);
 
-        assertThat(store.devices()).singleElement().extracting(DeviceSummary::readingCount).isEqualTo(2L);
+        assertThat(store.recent("pi-1", T0, 10)).hasSize(2);
         assertThat(store.statistics("pi-1", T0, T0.plusSeconds(2)).get("t").count()).isEqualTo(2);
     }
 
@@ -271,7 +271,7 @@ abstract class TimeSeriesStoreSpec {
     }
 
     @Test
-    void devicesListsEachDeviceWithItsCountAndNewestReading() throws Exception {
+    void devicesListsEachDeviceWithItsNewestReading() throws Exception {
         store.write(List.of(
                 point("pi-1", T0, Map.of("t", 1.0, "h", 5.0)),
                 point("pi-1", T0.plusSeconds(30), Map.of("t", 2.0, "h", 6.0)),
@@ -284,12 +284,23 @@ abstract class TimeSeriesStoreSpec {
 
         // Java's String order: upper case before lower case
         assertThat(devices).containsExactly(
-                new DeviceSummary("Zeta", T0.plusSeconds(3), 3,
+                new DeviceSummary("Zeta", T0.plusSeconds(3),
                         new StoredReading("Zeta", T0.plusSeconds(3), Map.of("p", 1011.0))),
-                new DeviceSummary("alpha", T0.plusSeconds(5), 1,
+                new DeviceSummary("alpha", T0.plusSeconds(5),
                         new StoredReading("alpha", T0.plusSeconds(5), Map.of("t", 7.0))),
-                new DeviceSummary("pi-1", T0.plusSeconds(30), 2,
+                new DeviceSummary("pi-1", T0.plusSeconds(30),
                         new StoredReading("pi-1", T0.plusSeconds(30), Map.of("h", 6.0, "t", 2.0))));
+    }
+
+    @Test
+    void aReadingOlderThanTheNewestLeavesTheDeviceListAlone() throws Exception {
+        store.write(List.of(point("pi-1", T0.plusSeconds(10), Map.of("t", 2.0))));
+        store.write(List.of(point("pi-1", T0, Map.of("t", 1.0)), point("pi-2", T0, Map.of("t", 5.0))));
+
+        assertThat(store.devices()).containsExactly(
+                new DeviceSummary("pi-1", T0.plusSeconds(10), new StoredReading("pi-1", T0.plusSeconds(10), Map.of("t", 2.0))),
+                new DeviceSummary("pi-2", T0, new StoredReading("pi-2", T0, Map.of("t", 5.0))));
+        assertThat(store.recent("pi-1", T0, 10)).extracting(StoredReading::time).containsExactly(T0.plusSeconds(10), T0);
     }
 
     @Test
@@ -313,7 +324,12 @@ abstract class TimeSeriesStoreSpec {
             Future<?> reader = threads.submit(() -> {
                 while (!writers.stream().allMatch(Future::isDone)) {
                     for (DeviceSummary d : store.devices()) {
-                        assertThat(d.readingCount() % 25).as("a batch is visible whole or not at all").isZero();
+                        long seen = d.lastSeen().getEpochSecond() - T0.getEpochSecond() + 1;
+                        assertThat(seen % 25).as("a batch is visible whole or not at all").isZero();
+                        Map<String, FieldStatistics> stats = store.statistics(d.device(), T0, T0.plusSeconds(1000));
+                        assertThat(stats.get("t").count()).as("the rows of the batches a device list shows")
+                                .isGreaterThanOrEqualTo(seen);
+                        assertThat(stats.get("t").count() % 25).as("a batch is visible whole or not at all").isZero();
                     }
                 }
                 return null;
@@ -326,7 +342,9 @@ abstract class TimeSeriesStoreSpec {
             threads.shutdownNow();
         }
 
-        assertThat(store.devices()).extracting(DeviceSummary::readingCount).containsExactly(500L, 500L);
+        assertThat(store.devices()).extracting(DeviceSummary::lastSeen)
+                .containsExactly(T0.plusSeconds(499), T0.plusSeconds(499));
+        assertThat(store.statistics("pi-0", T0, T0.plusSeconds(500)).get("t").count()).isEqualTo(500);
     }
 
     @Test

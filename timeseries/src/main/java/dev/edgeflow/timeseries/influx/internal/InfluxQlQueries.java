@@ -13,7 +13,6 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -111,19 +110,7 @@ public final class InfluxQlQueries implements ReadingQueries {
     @Override
     public List<DeviceSummary> devices() throws TimeSeriesException {
         String tag = InfluxHttpStore.quoteIdentifier(LineProtocolEncoder.DEVICE_TAG);
-        // Two requests, not two statements in one: influxd 1.6 answers a batch of statements on a
-        // missing database with "not executed" alone, hiding "database not found".
         JsonNode newest = store.query("SELECT *::field FROM " + from + " GROUP BY " + tag + " ORDER BY time DESC LIMIT 1");
-        JsonNode count = store.query("SELECT COUNT(*) FROM " + from + " GROUP BY " + tag);
-        Map<String, Long> counts = new HashMap<>();
-        for (JsonNode series : count.path(0).path("series")) {
-            long most = 0;
-            JsonNode row = series.path("values").path(0);
-            for (int i = 1; i < row.size(); i++) {
-                most = Math.max(most, row.get(i).asLong(0));
-            }
-            counts.put(series.path("tags").path(LineProtocolEncoder.DEVICE_TAG).asText(), most);
-        }
         List<DeviceSummary> devices = new ArrayList<>();
         for (JsonNode series : newest.path(0).path("series")) {
             String device = series.path("tags").path(LineProtocolEncoder.DEVICE_TAG).asText();
@@ -132,7 +119,7 @@ public final class InfluxQlQueries implements ReadingQueries {
                 continue;
             }
             StoredReading last = reading(device, series.path("columns"), row);
-            devices.add(new DeviceSummary(device, last.time(), counts.getOrDefault(device, 0L), last));
+            devices.add(new DeviceSummary(device, last.time(), last));
         }
         devices.sort((a, b) -> a.device().compareTo(b.device()));
         return devices;

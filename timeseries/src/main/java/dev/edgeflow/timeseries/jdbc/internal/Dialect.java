@@ -39,6 +39,48 @@ public interface Dialect {
     String insert(String table);
 
     /**
+     * Returns the statement that records a device's newest time in the devices table, with the
+     * parameters device and time. A time older than the one recorded leaves it as it is.
+     *
+     * @param devices the devices table's name
+     * @return the SQL
+     */
+    String upsertLastSeen(String devices);
+
+    /**
+     * Returns the statement that fills the devices table from a readings table that was there
+     * before it: every device with its newest time, leaving devices already recorded alone.
+     *
+     * @param devices the devices table's name
+     * @param table the readings table's name
+     * @return the SQL
+     */
+    String backfillLastSeen(String devices, String table);
+
+    /**
+     * Switches the session between computing a query's whole result before its first row
+     * (H2's default) and producing rows as they are read, so that reading a few rows of an
+     * index-ordered scan stops the scan. Databases that stream anyway do nothing.
+     *
+     * @param connection the connection
+     * @param lazy whether rows come as they are read
+     * @throws SQLException if the database refuses
+     */
+    default void lazyQueries(Connection connection, boolean lazy) throws SQLException {
+    }
+
+    /**
+     * Returns whether {@link #lazyQueries} makes the newest rows of a device cheap to stream
+     * backwards along the primary key. Otherwise {@code recent} asks for the newest distinct
+     * times in a subquery, which PostgreSQL answers from the index with a backward scan.
+     *
+     * @return whether to stream
+     */
+    default boolean streamsNewestFirst() {
+        return false;
+    }
+
+    /**
      * Returns an SQL expression of type DATE: the calendar day of {@code column} in a time zone
      * given as the expression's one parameter.
      *

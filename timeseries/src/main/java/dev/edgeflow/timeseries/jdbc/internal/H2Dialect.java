@@ -2,6 +2,8 @@ package dev.edgeflow.timeseries.jdbc.internal;
 
 import com.zaxxer.hikari.HikariConfig;
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.ZoneId;
 
 /** H2 2.x, embedded. */
@@ -29,6 +31,43 @@ final class H2Dialect implements Dialect {
                 + "ON t.device_id = s.device_id AND t.ts = s.ts AND t.field = s.field "
                 + "WHEN NOT MATCHED THEN INSERT (device_id, ts, field, \"VALUE\", tags) "
                 + "VALUES (s.device_id, s.ts, s.field, s.v, s.tags)";
+    }
+
+    @Override
+    public String upsertLastSeen(String devices) {
+        return "MERGE INTO " + devices + " t USING (VALUES (CAST(? AS VARCHAR), CAST(? AS TIMESTAMP WITH TIME ZONE))) "
+                + "AS s(device_id, last_ts) ON t.device_id = s.device_id "
+                + "WHEN MATCHED AND t.last_ts < s.last_ts THEN UPDATE SET last_ts = s.last_ts "
+                + "WHEN NOT MATCHED THEN INSERT (device_id, last_ts) VALUES (s.device_id, s.last_ts)";
+    }
+
+    @Override
+    public String backfillLastSeen(String devices, String table) {
+        return "MERGE INTO " + devices + " t USING (SELECT device_id, MAX(ts) AS last_ts FROM " + table
+                + " GROUP BY device_id) s ON t.device_id = s.device_id "
+                + "WHEN NOT MATCHED THEN INSERT (device_id, last_ts) VALUES (s.device_id, s.last_ts)";
+    }
+
+    /**
+     * H2 computes a query's whole result before handing out its first row, unless the session
+     * executes queries lazily: then the newest readings of a device over months of them take
+     * milliseconds instead of seconds.
+     */
+    @Override
+    public void lazyQueries(Connection connection, boolean lazy) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("SET LAZY_QUERY_EXECUTION " + (lazy ? "TRUE" : "FALSE"));
+        }
+    }
+
+    /**
+     * H2 walks the primary key backwards for {@code ORDER BY device_id DESC, ts DESC, field DESC}
+     * but computes {@code SELECT DISTINCT ts ... ORDER BY ts DESC LIMIT n} over every row of the
+     * device first (7 s over a million rows).
+     */
+    @Override
+    public boolean streamsNewestFirst() {
+        return true;
     }
 
     /**

@@ -30,6 +30,18 @@ final class PostgresDialect implements Dialect {
                 + "ON CONFLICT (device_id, ts, field) DO NOTHING";
     }
 
+    @Override
+    public String upsertLastSeen(String devices) {
+        return "INSERT INTO " + devices + " AS t (device_id, last_ts) VALUES (?, ?) ON CONFLICT (device_id) "
+                + "DO UPDATE SET last_ts = EXCLUDED.last_ts WHERE t.last_ts < EXCLUDED.last_ts";
+    }
+
+    @Override
+    public String backfillLastSeen(String devices, String table) {
+        return "INSERT INTO " + devices + " (device_id, last_ts) SELECT device_id, MAX(ts) FROM " + table
+                + " GROUP BY device_id ON CONFLICT (device_id) DO NOTHING";
+    }
+
     /**
      * {@code AT TIME ZONE 'text'} reads a numeric offset POSIX-style, with the sign inverted
      * ({@code '+01:00'} is one hour west). A fixed offset therefore goes in as an interval,

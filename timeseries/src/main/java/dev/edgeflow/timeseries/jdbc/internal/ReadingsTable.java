@@ -38,18 +38,27 @@ import java.util.regex.Pattern;
  *
  * <p>The primary key is the index on (device_id, ts) every query needs, with the field added so
  * that a reading written twice is stored once.
+ *
+ * <p>Beside it, {@code <table>_devices (device_id PRIMARY KEY, last_ts)} holds each device's
+ * newest time, updated in the same transaction as the rows. The device list reads it instead of
+ * grouping every row of the readings table, which takes seconds over millions of rows and is
+ * asked for on every dashboard page load.
  */
 public final class ReadingsTable {
     /** Longest device id and field name a row may hold. */
     public static final int MAX_NAME_LENGTH = 255;
     /** Rows sent per {@code executeBatch} within a write's one transaction, to bound the driver's memory. */
     private static final int ROWS_PER_BATCH = 1000;
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+    /** Appended to the table's name for the devices table; PostgreSQL cuts names at 63 characters. */
+    private static final String DEVICES_SUFFIX = "_devices";
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,54}");
 
     private final String table;
     private final Dialect dialect;
     private final int queryTimeoutSeconds;
     private final String insert;
+    private final String devices;
+    private final String upsertLastSeen;
     private final String value;
 
     /**
@@ -64,6 +73,8 @@ public final class ReadingsTable {
         this.dialect = Objects.requireNonNull(dialect, "dialect");
         this.queryTimeoutSeconds = queryTimeoutSeconds;
         this.insert = dialect.insert(table);
+        this.devices = table + DEVICES_SUFFIX;
+        this.upsertLastSeen = dialect.upsertLastSeen(devices);
         this.value = dialect.valueColumn();
     }
 
@@ -84,7 +95,8 @@ public final class ReadingsTable {
         }
         if (!valid) {
             throw new IllegalArgumentException("table name '" + name + "' is not a plain SQL identifier: use letters, "
-                    + "digits and underscores, starting with a letter or underscore, at most 63 characters, "
+                    + "digits and underscores, starting with a letter or underscore, at most 55 characters (the devices "
+                    + "table beside it adds '" + DEVICES_SUFFIX + "'), "
                     + "optionally after a schema name and a dot (such as readings or iot.readings)");
         }
         return name;
@@ -100,35 +112,53 @@ public final class ReadingsTable {
     }
 
     /**
-     * Creates the table if it is missing, and what the dialect adds to it.
+     * Creates the readings table and the devices table if they are missing, and what the
+     * dialect adds. A devices table made for a readings table that already has rows is filled
+     * from it, once.
      *
      * @param connection a connection in auto-commit mode
      * @throws SQLException if the database refuses
      */
     public void create(Connection connection) throws SQLException {
         try (Statement s = connection.createStatement()) {
-            // Looked at first, because CREATE TABLE IF NOT EXISTS needs the CREATE privilege on the
-            // schema even when the table exists, and a user who may only write to it has none.
-            try (ResultSet rs = s.executeQuery("SELECT device_id FROM " + table + " WHERE 1 = 0")) {
-                return;
-            } catch (SQLException e) {
-                if (!isMissingTable(e)) {
-                    throw e;
-                }
+            if (!exists(s, table)) {
+                s.execute("CREATE TABLE IF NOT EXISTS " + table + " ("
+                        + "device_id VARCHAR(" + MAX_NAME_LENGTH + ") NOT NULL, "
+                        + "ts TIMESTAMP WITH TIME ZONE NOT NULL, "
+                        + "field VARCHAR(" + MAX_NAME_LENGTH + ") NOT NULL, "
+                        + value + " DOUBLE PRECISION NOT NULL, "
+                        + "tags VARCHAR, "
+                        + "PRIMARY KEY (device_id, ts, field))");
+                dialect.afterCreate(connection, table);
             }
-            s.execute("CREATE TABLE IF NOT EXISTS " + table + " ("
-                    + "device_id VARCHAR(" + MAX_NAME_LENGTH + ") NOT NULL, "
-                    + "ts TIMESTAMP WITH TIME ZONE NOT NULL, "
-                    + "field VARCHAR(" + MAX_NAME_LENGTH + ") NOT NULL, "
-                    + value + " DOUBLE PRECISION NOT NULL, "
-                    + "tags VARCHAR, "
-                    + "PRIMARY KEY (device_id, ts, field))");
+            if (!exists(s, devices)) {
+                s.execute("CREATE TABLE IF NOT EXISTS " + devices + " ("
+                        + "device_id VARCHAR(" + MAX_NAME_LENGTH + ") NOT NULL PRIMARY KEY, "
+                        + "last_ts TIMESTAMP WITH TIME ZONE NOT NULL)");
+                s.execute(dialect.backfillLastSeen(devices, table));
+            }
         }
-        dialect.afterCreate(connection, table);
     }
 
     /**
-     * Adds the rows of the points to a batch and runs it, without committing.
+     * Looks for a table by reading none of its rows, because CREATE TABLE IF NOT EXISTS needs
+     * the CREATE privilege on the schema even when the table exists, and a user who may only
+     * write to it has none.
+     */
+    private static boolean exists(Statement s, String name) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SELECT device_id FROM " + name + " WHERE 1 = 0")) {
+            return true;
+        } catch (SQLException e) {
+            if (!isMissingTable(e)) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Adds the rows of the points to a batch and runs it, and records each device's newest
+     * time, without committing.
      *
      * @param connection a connection with auto-commit off
      * @param points the points
@@ -165,7 +195,33 @@ public final class ReadingsTable {
                 ps.executeBatch();
             }
         }
+        recordLastSeen(connection, points);
         return rows;
+    }
+
+    /**
+     * One upsert per device of the batch, in the order of the device ids, so that two writers
+     * lock the devices' rows in the same order and cannot deadlock.
+     */
+    private void recordLastSeen(Connection connection, List<Point> points) throws SQLException {
+        Map<String, Instant> newest = new TreeMap<>();
+        for (Point point : points) {
+            if (!point.fields().isEmpty()) {
+                newest.merge(point.device(), point.time(), (a, b) -> a.isAfter(b) ? a : b);
+            }
+        }
+        if (newest.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = connection.prepareStatement(upsertLastSeen)) {
+            timeout(ps);
+            for (Map.Entry<String, Instant> device : newest.entrySet()) {
+                ps.setString(1, device.getKey());
+                ps.setObject(2, timestamp(device.getValue()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
     }
 
     /**
@@ -181,6 +237,16 @@ public final class ReadingsTable {
      */
     public List<StoredReading> recent(Connection connection, String device, Instant since, int limit)
             throws SQLException {
+        Map<Instant, Map<String, Double>> byTime = dialect.streamsNewestFirst()
+                ? recentStreamed(connection, device, since, limit)
+                : recentByDistinctTimes(connection, device, since, limit);
+        List<StoredReading> readings = new ArrayList<>(byTime.size());
+        byTime.forEach((time, fields) -> readings.add(reading(device, time, fields)));
+        return readings;
+    }
+
+    private Map<Instant, Map<String, Double>> recentByDistinctTimes(Connection connection, String device, Instant since,
+            int limit) throws SQLException {
         String sql = "SELECT r.ts, r.field, r." + value + " FROM "
                 + "(SELECT DISTINCT ts FROM " + table + " WHERE device_id = ? AND ts >= ? ORDER BY ts DESC LIMIT ?) n "
                 + "JOIN " + table + " r ON r.device_id = ? AND r.ts = n.ts "
@@ -197,10 +263,39 @@ public final class ReadingsTable {
                     byTime.computeIfAbsent(instant(rs, 1), t -> new TreeMap<>()).put(rs.getString(2), rs.getDouble(3));
                 }
             }
-            List<StoredReading> readings = new ArrayList<>(byTime.size());
-            byTime.forEach((time, fields) -> readings.add(reading(device, time, fields)));
-            return readings;
+            return byTime;
         }
+    }
+
+    /** Reads the device's rows newest first along the primary key, and stops after the last reading asked for. */
+    private Map<Instant, Map<String, Double>> recentStreamed(Connection connection, String device, Instant since,
+            int limit) throws SQLException {
+        String sql = "SELECT ts, field, " + value + " FROM " + table + " WHERE device_id = ? AND ts >= ? "
+                + "ORDER BY device_id DESC, ts DESC, field DESC";
+        Map<Instant, Map<String, Double>> byTime = new LinkedHashMap<>();
+        dialect.lazyQueries(connection, true);
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            timeout(ps);
+            ps.setString(1, device);
+            ps.setObject(2, timestamp(since));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Instant time = instant(rs, 1);
+                    Map<String, Double> fields = byTime.get(time);
+                    if (fields == null) {
+                        if (byTime.size() == limit) {
+                            break;
+                        }
+                        fields = new TreeMap<>();
+                        byTime.put(time, fields);
+                    }
+                    fields.put(rs.getString(2), rs.getDouble(3));
+                }
+            }
+        } finally {
+            dialect.lazyQueries(connection, false);
+        }
+        return byTime;
     }
 
     /**
@@ -267,41 +362,38 @@ public final class ReadingsTable {
     }
 
     /**
-     * Lists every device with its reading count and newest reading.
+     * Lists every device with its newest reading, from the devices table: one index lookup per
+     * device, however many rows the readings table holds.
      *
      * @param connection a connection
      * @return sorted by device id
      * @throws SQLException if the database refuses
      */
     public List<DeviceSummary> devices(Connection connection) throws SQLException {
-        String sql = "SELECT s.device_id, s.last_ts, s.readings, r.field, r." + value + " FROM "
-                + "(SELECT device_id, MAX(ts) AS last_ts, COUNT(DISTINCT ts) AS readings FROM " + table
-                + " GROUP BY device_id) s "
-                + "JOIN " + table + " r ON r.device_id = s.device_id AND r.ts = s.last_ts "
-                + "ORDER BY " + dialect.binaryOrder("s.device_id");
+        String sql = "SELECT d.device_id, d.last_ts, r.field, r." + value + " FROM " + devices + " d "
+                + "JOIN " + table + " r ON r.device_id = d.device_id AND r.ts = d.last_ts "
+                + "ORDER BY " + dialect.binaryOrder("d.device_id");
         try (Statement s = connection.createStatement()) {
             timeout(s);
             List<DeviceSummary> result = new ArrayList<>();
             try (ResultSet rs = s.executeQuery(sql)) {
                 String device = null;
                 Instant last = null;
-                long count = 0;
                 Map<String, Double> fields = new TreeMap<>();
                 while (rs.next()) {
                     String d = rs.getString(1);
                     if (!d.equals(device)) {
                         if (device != null) {
-                            result.add(new DeviceSummary(device, last, count, reading(device, last, fields)));
+                            result.add(new DeviceSummary(device, last, reading(device, last, fields)));
                         }
                         device = d;
                         last = instant(rs, 2);
-                        count = rs.getLong(3);
                         fields = new TreeMap<>();
                     }
-                    fields.put(rs.getString(4), rs.getDouble(5));
+                    fields.put(rs.getString(3), rs.getDouble(4));
                 }
                 if (device != null) {
-                    result.add(new DeviceSummary(device, last, count, reading(device, last, fields)));
+                    result.add(new DeviceSummary(device, last, reading(device, last, fields)));
                 }
             }
             return Collections.unmodifiableList(result);

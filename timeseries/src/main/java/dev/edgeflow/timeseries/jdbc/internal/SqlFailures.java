@@ -60,8 +60,9 @@ public final class SqlFailures {
         }
         if (state.equals("42501")) {
             return new TimeSeriesException(head + "user '" + user + "' lacks a privilege on " + table + " (" + detail
-                    + "); GRANT SELECT, INSERT ON " + table + " TO " + user + ", or let the store create the table "
-                    + "as a user who may (it needs CREATE on the schema).", e, false);
+                    + "); GRANT SELECT, INSERT ON " + table + " TO " + user + "; GRANT SELECT, INSERT, UPDATE ON "
+                    + table + "_devices TO " + user + "; or let the store create the tables as a user who may (it "
+                    + "needs CREATE on the schema).", e, false);
         }
         if (state.startsWith("22")) {
             return new TimeSeriesException(head + "the database refused a value (" + detail + "); device ids and "
