@@ -43,10 +43,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Why H2 is the default.</b> It is pure Java, so it runs in a Raspberry Pi's JVM with no
  * native library and no server to install; it keeps its data in one file; and it speaks the
- * standard SQL the queries need: {@code STDDEV_POP}, window functions, and
- * {@code AT TIME ZONE} with region zones and their daylight-saving rules. The same SQL runs on
- * PostgreSQL, so a deployment can move from the device to a central server without changing
- * its queries.
+ * standard SQL the queries need: {@code STDDEV_POP}, {@code MERGE}, and
+ * {@code AT TIME ZONE} with region zones and their daylight-saving rules. The queries are the
+ * same on PostgreSQL but for a few lines of dialect, so a deployment can move from the device
+ * to a central server without changing its own code beyond the factory it calls.
  *
  * <p><b>The table.</b> One narrow table, {@code readings} unless {@link Builder#table(String)}
  * says otherwise, created if missing: one row per device, time and field
