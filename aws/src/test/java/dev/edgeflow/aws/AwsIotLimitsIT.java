@@ -107,7 +107,15 @@ class AwsIotLimitsIT {
         List<Message> got = cloud.awaitReceived(1000, WAIT);
         assertThat(got).hasSize(1000);
         assertThat(got.stream().map(m -> m.payloadAsJson().get("seq").asInt()).distinct().count()).isEqualTo(1000);
-        assertThat(maxInAnySecond(cloud.arrivals())).isLessThanOrEqualTo(100);
+        // The limiter starts at most 100 publishes in any second; the subscriber sees them after the
+        // CRT's event loop, the broker and its own client, whose delays vary by tens of milliseconds
+        // on a loaded machine (101 in one second was seen). A window 100 ms short of a second
+        // tolerates that much jitter and still counts every publish of an unlimited sink.
+        List<Long> arrivals = cloud.arrivals();
+        assertThat(maxInAnyWindow(arrivals, TimeUnit.MILLISECONDS.toNanos(900))).isLessThanOrEqualTo(100);
+        assertThat(arrivals.get(arrivals.size() - 1) - arrivals.get(0))
+                .as("1000 publishes at 100 a second take 9 s at least, less the jitter")
+                .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(8_900));
     }
 
     @Test
@@ -138,10 +146,15 @@ class AwsIotLimitsIT {
 
     /** The most arrivals in any window of one second. */
     static int maxInAnySecond(List<Long> arrivals) {
+        return maxInAnyWindow(arrivals, TimeUnit.SECONDS.toNanos(1));
+    }
+
+    /** The most arrivals in any window of the given length. */
+    static int maxInAnyWindow(List<Long> arrivals, long windowNanos) {
         int max = 0;
         int start = 0;
         for (int end = 0; end < arrivals.size(); end++) {
-            while (arrivals.get(end) - arrivals.get(start) >= TimeUnit.SECONDS.toNanos(1)) {
+            while (arrivals.get(end) - arrivals.get(start) >= windowNanos) {
                 start++;
             }
             max = Math.max(max, end - start + 1);

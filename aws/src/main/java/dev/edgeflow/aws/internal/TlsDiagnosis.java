@@ -104,10 +104,13 @@ public final class TlsDiagnosis {
                     parameters.setApplicationProtocols(new String[] {alpn});
                 }
                 socket.setSSLParameters(parameters);
-                socket.setSoTimeout(TIMEOUT_MILLIS / 5);
+                socket.setSoTimeout(TIMEOUT_MILLIS);
                 socket.startHandshake();
                 // With TLS 1.3 the server checks the client certificate after the client thinks the
-                // handshake is done; its verdict arrives as an alert on the first read.
+                // handshake is done; its verdict arrives as an alert on the first read. The wait is
+                // the whole timeout: a busy server took over a second to send it, and a shorter wait
+                // read its silence as acceptance and left the failure unexplained. A server that
+                // accepts costs this wait once, on a thread of the probe's own.
                 try {
                     socket.getInputStream().read();
                 } catch (SocketTimeoutException e) {
