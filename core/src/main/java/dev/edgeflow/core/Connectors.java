@@ -118,6 +118,36 @@ public final class Connectors {
     }
 
     /**
+     * Checks source options as {@link #source(ConnectorOptions)} would, without creating the
+     * source: see {@link ConnectorProvider#checkSource(ConnectorOptions)}. Does no I/O.
+     *
+     * @param options the options; their scheme picks the provider
+     * @throws IllegalArgumentException if no provider serves the scheme; the message lists the
+     *     schemes available and the artifact to add
+     * @throws dev.edgeflow.spi.InvalidOptionException if an option is missing, unknown or bad
+     * @throws UnsupportedOperationException if the scheme has no source
+     * @since 0.1.0
+     */
+    public static void checkSource(ConnectorOptions options) {
+        provider(options.scheme()).checkSource(options);
+    }
+
+    /**
+     * Checks sink options as {@link #sink(ConnectorOptions)} would, without creating the sink:
+     * see {@link ConnectorProvider#checkSink(ConnectorOptions)}. Does no I/O.
+     *
+     * @param options the options; their scheme picks the provider
+     * @throws IllegalArgumentException if no provider serves the scheme; the message lists the
+     *     schemes available and the artifact to add
+     * @throws dev.edgeflow.spi.InvalidOptionException if an option is missing, unknown or bad
+     * @throws UnsupportedOperationException if the scheme has no sink
+     * @since 0.1.0
+     */
+    public static void checkSink(ConnectorOptions options) {
+        provider(options.scheme()).checkSink(options);
+    }
+
+    /**
      * Returns the schemes the providers on the path serve.
      *
      * @return the schemes, sorted

@@ -50,4 +50,36 @@ public interface ConnectorProvider {
         throw new UnsupportedOperationException("connector '" + options.scheme()
                 + "' can only be a source, not a sink");
     }
+
+    /**
+     * Checks source options as {@link #createSource(ConnectorOptions)} would, without creating
+     * anything: no connection, no thread, no file created or opened, no hardware touched. A
+     * configuration tool calls it to report every bad option before anything starts. Problems
+     * that only the far side can tell (a broker that is down, a certificate file that is not
+     * there) are left to {@code createSource} and to starting the source.
+     *
+     * <p>The default does nothing, so that providers written before this method still load;
+     * their options are then checked only when the source is created.
+     *
+     * @param options the options, with one of {@link #schemes()} as scheme
+     * @throws InvalidOptionException if an option is missing, unknown or bad
+     * @throws UnsupportedOperationException if the scheme has no source
+     * @since 0.1.0
+     */
+    default void checkSource(ConnectorOptions options) {
+    }
+
+    /**
+     * Checks sink options as {@link #createSink(ConnectorOptions)} would, without creating
+     * anything, as {@link #checkSource(ConnectorOptions)} does for sources.
+     *
+     * <p>The default does nothing; options are then checked only when the sink is created.
+     *
+     * @param options the options, with one of {@link #schemes()} as scheme
+     * @throws InvalidOptionException if an option is missing, unknown or bad
+     * @throws UnsupportedOperationException if the scheme has no sink
+     * @since 0.1.0
+     */
+    default void checkSink(ConnectorOptions options) {
+    }
 }

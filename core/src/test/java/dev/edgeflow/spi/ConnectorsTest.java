@@ -165,4 +165,36 @@ class ConnectorsTest {
         assertThatThrownBy(() -> Connectors.sink("zzz", Map.of()))
                 .hasMessageContaining("Check the spelling");
     }
+
+    @Test
+    void checkingASinkReportsItsBadOptionsAndCreatesNothing() {
+        Path file = dir.resolve("not yet/readings.jsonl");
+
+        Connectors.checkSink(ConnectorOptions.of("jsonl", Map.of("path", file.toString(), "maxBytes", "1MB")));
+
+        assertThat(file.getParent()).doesNotExist();
+        assertThatThrownBy(() -> Connectors.checkSink(ConnectorOptions.of("jsonl",
+                Map.of("path", file.toString(), "maxByts", "1MB"))))
+                .isInstanceOfSatisfying(InvalidOptionException.class, e -> assertThat(e.option()).isEqualTo("maxByts"));
+        assertThat(file.getParent()).doesNotExist();
+    }
+
+    @Test
+    void checkingAMemoryConnectorLeavesTheNamedQueuesAlone() {
+        try (MemorySink registered = MemorySink.named("checked-queue")) {
+            Connectors.checkSink(ConnectorOptions.of("memory", Map.of("name", "checked-queue")));
+            Connectors.checkSource(ConnectorOptions.of("memory", Map.of("name", "checked-queue")));
+
+            assertThat(MemorySink.named("checked-queue")).isSameAs(registered);
+        }
+        assertThatThrownBy(() -> Connectors.checkSource(ConnectorOptions.of("memory", Map.of())))
+                .isInstanceOfSatisfying(InvalidOptionException.class, e -> assertThat(e.option()).isEqualTo("name"));
+    }
+
+    @Test
+    void checkingAnUnknownSchemeListsTheAvailableOnes() {
+        assertThatThrownBy(() -> Connectors.checkSource(ConnectorOptions.of("memroy", Map.of())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("available: ").hasMessageContaining("Did you mean 'memory'?");
+    }
 }

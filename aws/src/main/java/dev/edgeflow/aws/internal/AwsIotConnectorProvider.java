@@ -46,6 +46,27 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
 
     @Override
     public Sink createSink(ConnectorOptions o) {
+        return sink(o, true);
+    }
+
+    @Override
+    public Source createSource(ConnectorOptions o) {
+        return source(o, true);
+    }
+
+    // Checking stops short of the connection: building it reads the device config, the
+    // certificate and the key, and loads the AWS CRT.
+    @Override
+    public void checkSink(ConnectorOptions o) {
+        sink(o, false);
+    }
+
+    @Override
+    public void checkSource(ConnectorOptions o) {
+        source(o, false);
+    }
+
+    private static Sink sink(ConnectorOptions o, boolean create) {
         o.requireOnly(SINK);
         AwsIotSink.Builder b = AwsIotSink.builder();
         qos(o).ifPresent(q -> option(o, "qos", () -> b.qos(q)));
@@ -69,7 +90,10 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
             option(o, "closeTimeout", () -> b.closeTimeout(d));
         }
         o.string("name").ifPresent(b::name);
-        AwsIotConnection connection = connection(o);
+        AwsIotConnection connection = connection(o, create);
+        if (!create) {
+            return null;
+        }
         try {
             return option(o, "batchBytes", () -> b.ownConnection(connection).build());
         } catch (RuntimeException e) {
@@ -78,8 +102,7 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
         }
     }
 
-    @Override
-    public Source createSource(ConnectorOptions o) {
+    private static Source source(ConnectorOptions o, boolean create) {
         o.requireOnly(SOURCE);
         String filters = o.requireString("subscribe", "device/rpi-01/commands/#");
         AwsIotSource.Builder b = AwsIotSource.builder();
@@ -92,8 +115,8 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
             option(o, "closeTimeout", () -> b.closeTimeout(d));
         }
         o.string("name").ifPresent(b::name);
-        AwsIotConnection connection = connection(o);
-        return b.ownConnection(connection).build();
+        AwsIotConnection connection = connection(o, create);
+        return create ? b.ownConnection(connection).build() : null;
     }
 
     private static Optional<Qos> qos(ConnectorOptions o) {
@@ -104,11 +127,13 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
         return Optional.of(Qos.ofLevel(level));
     }
 
-    private static AwsIotConnection connection(ConnectorOptions o) {
+    private static AwsIotConnection connection(ConnectorOptions o, boolean create) {
         AwsIotConnection.Builder b = AwsIotConnection.builder();
         if (o.string("config").isPresent()) {
             Path file = o.path("config", "/etc/edgeflow/edgeflow-aws.json");
-            b.config(option(o, "config", () -> DeviceConfig.load(file)));
+            if (create) {
+                b.config(option(o, "config", () -> DeviceConfig.load(file)));
+            }
         }
         o.string("host").ifPresent(b::endpoint);
         if (o.string("port").isPresent()) {
@@ -143,6 +168,9 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
         if (o.string("sessionExpiry").isPresent()) {
             Duration d = o.duration("sessionExpiry", Duration.ofHours(1));
             option(o, "sessionExpiry", () -> b.sessionExpiry(d));
+        }
+        if (!create) {
+            return null;
         }
         try {
             return b.build();

@@ -45,6 +45,21 @@ public final class PubSubConnectorProvider implements ConnectorProvider {
 
     @Override
     public Sink createSink(ConnectorOptions o) {
+        return sinkBuilder(o).build();
+    }
+
+    // The builders only hold values; build() creates the gRPC publisher or subscriber.
+    @Override
+    public void checkSink(ConnectorOptions o) {
+        sinkBuilder(o);
+    }
+
+    @Override
+    public void checkSource(ConnectorOptions o) {
+        sourceBuilder(o);
+    }
+
+    private static PubSubSink.Builder sinkBuilder(ConnectorOptions o) {
         o.requireOnly(SINK);
         String topic = resource(o, "topic", "iot-sensor-data");
         PubSubSink.Builder b = option(o, "topic", () -> PubSubSink.builder(connection(o), topic));
@@ -94,11 +109,15 @@ public final class PubSubConnectorProvider implements ConnectorProvider {
             b.threads(o.integer("threads", 2, 1, 64));
         }
         o.string("name").ifPresent(b::name);
-        return b.build();
+        return b;
     }
 
     @Override
     public Source createSource(ConnectorOptions o) {
+        return sourceBuilder(o).build();
+    }
+
+    private static PubSubSource.Builder sourceBuilder(ConnectorOptions o) {
         o.requireOnly(SOURCE);
         String subscription = resource(o, "subscription", "iot-sensor-sub");
         PubSubSource.Builder b = option(o, "subscription", () -> PubSubSource.builder(connection(o), subscription));
@@ -128,7 +147,7 @@ public final class PubSubConnectorProvider implements ConnectorProvider {
         b.exactlyOnce(o.bool("exactlyOnce", false));
         o.string("createOnTopic").ifPresent(t -> option(o, "createOnTopic", () -> b.createIfMissing(t)));
         o.string("name").ifPresent(b::name);
-        return b.build();
+        return b;
     }
 
     private static PubSubConnection connection(ConnectorOptions o) {

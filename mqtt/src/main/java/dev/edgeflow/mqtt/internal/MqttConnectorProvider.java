@@ -41,8 +41,24 @@ public final class MqttConnectorProvider implements ConnectorProvider {
 
     @Override
     public Source createSource(ConnectorOptions options) {
+        return source(options, true);
+    }
+
+    // Checking stops short of the TLS files and of the client: MqttTls reads its PEM files and
+    // MqttSource and MqttSink create a client session when built.
+    @Override
+    public void checkSource(ConnectorOptions options) {
+        source(options, false);
+    }
+
+    @Override
+    public void checkSink(ConnectorOptions options) {
+        sink(options, false);
+    }
+
+    private static Source source(ConnectorOptions options, boolean create) {
         options.requireOnly(SOURCE);
-        MqttSource.Builder b = MqttSource.builder().connection(connection(options));
+        MqttSource.Builder b = MqttSource.builder().connection(connection(options, create));
         String topics = options.string("topics").orElse(null);
         String path = options.string("path").filter(p -> !p.equals("/")).orElse(null);
         if (topics == null && path == null) {
@@ -69,18 +85,22 @@ public final class MqttConnectorProvider implements ConnectorProvider {
             b.receiveMaximum(options.integer("receiveMaximum", MqttSource.DEFAULT_RECEIVE_MAXIMUM, 1, 65535));
         }
         options.string("name").ifPresent(b::name);
-        return b.build();
+        return create ? b.build() : null;
     }
 
     @Override
     public Sink createSink(ConnectorOptions options) {
+        return sink(options, true);
+    }
+
+    private static Sink sink(ConnectorOptions options, boolean create) {
         if (options.string("path").filter(p -> !p.equals("/")).isPresent()) {
             throw new InvalidOptionException("path", "connector '" + options.scheme() + "' sink publishes on each "
                     + "message's own topic and takes no topic in the URI path ('" + options.string("path").get()
                     + "'); rewrite topics in the pipeline with route(filter, sink, TopicRewrite.prefix(...))");
         }
         options.requireOnly(SINK);
-        MqttSink.Builder b = MqttSink.builder().connection(connection(options));
+        MqttSink.Builder b = MqttSink.builder().connection(connection(options, create));
         if (options.string("qos").isPresent()) {
             b.qos(qos(options, null));
         }
@@ -88,10 +108,10 @@ public final class MqttConnectorProvider implements ConnectorProvider {
         b.maxInFlight(options.integer("maxInFlight", MqttSink.DEFAULT_MAX_IN_FLIGHT, 1, 65535));
         b.maxQueued(options.integer("maxQueued", MqttSink.DEFAULT_MAX_QUEUED, 0, Integer.MAX_VALUE));
         options.string("name").ifPresent(b::name);
-        return b.build();
+        return create ? b.build() : null;
     }
 
-    private static MqttConnection connection(ConnectorOptions o) {
+    private static MqttConnection connection(ConnectorOptions o, boolean create) {
         String host = o.requireString("host", o.scheme() + "://localhost:1883");
         MqttConnection.Builder b = MqttConnection.builder().host(host);
         boolean tls = o.scheme().equals("mqtts");
@@ -142,7 +162,9 @@ public final class MqttConnectorProvider implements ConnectorProvider {
                         o.path("clientKey", "/etc/edgeflow/device.private.key"));
             }
             t.hostnameVerification(o.bool("hostnameVerification", true));
-            b.tls(t.build());
+            if (create) {
+                b.tls(t.build());
+            }
         }
         return b.build();
     }

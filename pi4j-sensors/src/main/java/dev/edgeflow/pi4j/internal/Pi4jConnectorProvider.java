@@ -78,6 +78,26 @@ public final class Pi4jConnectorProvider implements ConnectorProvider {
 
     @Override
     public Source createSource(ConnectorOptions options) {
+        return source(options, true);
+    }
+
+    @Override
+    public Sink createSink(ConnectorOptions options) {
+        return sink(options, true);
+    }
+
+    // Checking stops before the Pi4J context: creating one probes the board and its drivers.
+    @Override
+    public void checkSource(ConnectorOptions options) {
+        source(options, false);
+    }
+
+    @Override
+    public void checkSink(ConnectorOptions options) {
+        sink(options, false);
+    }
+
+    private Source source(ConnectorOptions options, boolean create) {
         options.requireOnly(SOURCE);
         String device = options.string("device").or(() -> options.string("host")).orElseThrow(() ->
                 new InvalidOptionException("device", "connector 'pi4j' source needs a device id: write "
@@ -118,6 +138,9 @@ public final class Pi4jConnectorProvider implements ConnectorProvider {
                     + "' has no sensors or inputs: add ?bme280=0x76, ?ds18b20=auto, ?dht=auto, "
                     + "?inputs=pir:23 or, without hardware, ?simulate=bme280,ds18b20");
         }
+        if (!create) {
+            return null;
+        }
         Context pi4j = needsContext ? contexts.get() : null;
         List<AutoCloseable> opened = new ArrayList<>();
         try {
@@ -143,8 +166,7 @@ public final class Pi4jConnectorProvider implements ConnectorProvider {
         }
     }
 
-    @Override
-    public Sink createSink(ConnectorOptions options) {
+    private Sink sink(ConnectorOptions options, boolean create) {
         options.requireOnly(SINK);
         String spec = options.requireString("outputs", "pi4j://pi?outputs=relay:17,fan:pwm:18");
         int frequency = options.integer("pwmFrequency", 1000, 1, 100_000_000);
@@ -186,6 +208,9 @@ public final class Pi4jConnectorProvider implements ConnectorProvider {
         }
         ActuatorSink.Builder b = ActuatorSink.builder().offOnClose(options.bool("offOnClose", true));
         options.string("name").ifPresent(b::name);
+        if (!create) {
+            return null;
+        }
         Context pi4j = contexts.get();
         List<Actuator> opened = new ArrayList<>();
         try {

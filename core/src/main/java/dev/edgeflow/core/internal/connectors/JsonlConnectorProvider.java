@@ -22,7 +22,21 @@ public final class JsonlConnectorProvider implements ConnectorProvider {
     }
 
     @Override
+    public void checkSource(ConnectorOptions options) {
+        createSource(options);
+    }
+
+    @Override
+    public void checkSink(ConnectorOptions options) {
+        builder(options); // build() would create the directories and open the file
+    }
+
+    @Override
     public Sink createSink(ConnectorOptions options) {
+        return builder(options).build();
+    }
+
+    private static JsonlSink.Builder builder(ConnectorOptions options) {
         // The two ways a file URI is commonly mistyped would otherwise read as unknown options.
         if (options.asMap().containsKey("name") && !options.asMap().containsKey("path")) {
             // jsonl:out.jsonl is an opaque URI, so ConnectorOptions reads the file as a "name".
@@ -38,7 +52,6 @@ public final class JsonlConnectorProvider implements ConnectorProvider {
         return JsonlSink.builder(options.path("path", EXAMPLE))
                 .maxBytes(options.size("maxBytes", JsonlSink.DEFAULT_MAX_BYTES))
                 .maxFiles(options.integer("maxFiles", JsonlSink.DEFAULT_MAX_FILES, 1, JsonlSink.MAX_FILES_LIMIT))
-                .fsync(options.bool("fsync", false))
-                .build();
+                .fsync(options.bool("fsync", false));
     }
 }

@@ -21,6 +21,17 @@ public final class LogConnectorProvider implements ConnectorProvider {
     }
 
     @Override
+    public void checkSource(ConnectorOptions options) {
+        createSource(options);
+    }
+
+    @Override
+    public void checkSink(ConnectorOptions options) {
+        // A LogSink holds a logger and nothing else: creating one is the check.
+        createSink(options).close();
+    }
+
+    @Override
     public Sink createSink(ConnectorOptions options) {
         options.requireOnly(OPTIONS);
         LogSink.Builder builder = LogSink.builder()

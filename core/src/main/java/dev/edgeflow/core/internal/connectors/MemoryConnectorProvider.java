@@ -29,4 +29,16 @@ public final class MemoryConnectorProvider implements ConnectorProvider {
     public Sink createSink(ConnectorOptions options) {
         return MemorySink.named(options.requireOnly(OPTIONS).requireString("name", "out"));
     }
+
+    // Checking must not touch the registry: creating and closing a named queue would remove one
+    // that the application registered itself.
+    @Override
+    public void checkSource(ConnectorOptions options) {
+        options.requireOnly(OPTIONS).requireString("name", "sensors");
+    }
+
+    @Override
+    public void checkSink(ConnectorOptions options) {
+        options.requireOnly(OPTIONS).requireString("name", "out");
+    }
 }
