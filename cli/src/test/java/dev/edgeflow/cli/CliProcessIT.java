@@ -1,0 +1,178 @@
+package dev.edgeflow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The edgeflow command as a user starts it: the shaded jar, or the launcher from the unpacked tarball. */
+class CliProcessIT {
+    private static final Pattern DASHBOARD = Pattern.compile("the dashboard is at (http://localhost:(\\d+)/)");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void helpListsTheCommandsAndExitsZero() {
+        CliProcess p = CliProcess.run("--help");
+        assertThat(p.exitValue()).as(p.describe()).isZero();
+        assertThat(p.out()).contains("Usage: edgeflow").contains("run").contains("check").contains("demo")
+                .contains("aws").contains("pubsub").contains("Exit codes:");
+    }
+
+    @Test
+    void aBadArgumentExitsTwoNamingIt() {
+        CliProcess p = CliProcess.run("pubsub", "pull", "iot-sensor-sub", "--project", "p-1234", "--emulator",
+                "localhost:1", "--max", "lots");
+        assertThat(p.exitValue()).as(p.describe()).isEqualTo(ExitCodes.USAGE);
+        assertThat(p.err()).contains("'--max'").contains("lots");
+        assertThat(p.out()).isEmpty();
+    }
+
+    @Test
+    void anUnknownCommandExitsTwoNamingIt() {
+        CliProcess p = CliProcess.run("dmeo");
+        assertThat(p.exitValue()).as(p.describe()).isEqualTo(ExitCodes.USAGE);
+        assertThat(p.err()).contains("'dmeo'").contains("Try 'edgeflow --help'");
+    }
+
+    @Test
+    void theDemoRunsForItsDurationPrintsTheDashboardAddressAndExitsZero() {
+        CliProcess p = CliProcess.startCommand(List.of(CliProcess.java(), "-jar", CliProcess.jar().toString(), "demo",
+                "--duration", "5", "--port", "0"), Map.of(), dir);
+        int code = p.exitCode(Duration.ofSeconds(120));
+
+        assertThat(code).as(p.describe()).isZero();
+        Matcher m = DASHBOARD.matcher(p.out());
+        assertThat(m.find()).as(p.describe()).isTrue();
+        assertThat(Integer.parseInt(m.group(2))).isPositive().isNotEqualTo(8080);
+        assertThat(p.out()).contains("edgeflow demo stopped after").contains("every reading settled");
+        assertThat(dir.resolve("target/demo/readings.jsonl")).isNotEmptyFile();
+    }
+
+    @Test
+    void sigtermStopsTheDemoAfterItsReportAsTheJvmDoes() {
+        CliProcess p = CliProcess.startCommand(List.of(CliProcess.java(), "-jar", CliProcess.jar().toString(), "demo",
+                "--port", "0"), Map.of(), dir).awaitOut("the dashboard is at", Duration.ofSeconds(90));
+
+        int code = p.terminate().exitCode(Duration.ofSeconds(60));
+
+        // The demo has no exit code of its own for a signal: 128 + 15, after its report.
+        assertThat(code).as(p.describe()).isEqualTo(143);
+        assertThat(p.out()).contains("edgeflow demo stopped after");
+    }
+
+    @Test
+    void theTarballsLauncherRunsTheJarWithJavaOpts() throws Exception {
+        Path tarball = Path.of(System.getProperty("edgeflow.cli.tarball"));
+        assertThat(tarball).isRegularFile();
+        CliProcess untar = CliProcess.startCommand(List.of("tar", "-xzf", tarball.toString(), "-C", dir.toString()),
+                Map.of(), null);
+        assertThat(untar.exitCode(Duration.ofSeconds(60))).as(untar.describe()).isZero();
+        Path home;
+        try (var children = Files.list(dir)) {
+            home = children.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
+        assertThat(home.resolve("bin/edgeflow")).isExecutable();
+        assertThat(home.resolve("lib/edgeflow-cli.jar")).isRegularFile();
+        assertThat(home.resolve("etc/edgeflow")).isDirectoryContaining("glob:**/mqtt-bridge.yaml");
+        assertThat(home.resolve("docs/cli.md")).isRegularFile();
+        assertThat(Files.readString(home.resolve("systemd/edgeflow.service")))
+                .contains("ExecStart=/opt/edgeflow/bin/edgeflow run /etc/edgeflow/gateway.yaml")
+                .contains("StateDirectory=edgeflow").contains("Restart=on-failure").contains("User=edgeflow");
+        // Through a symbolic link, as /usr/local/bin/edgeflow would be.
+        Path link = Files.createSymbolicLink(dir.resolve("edgeflow-link"), home.resolve("bin/edgeflow"));
+
+        CliProcess p = CliProcess.startCommand(List.of(link.toString(), "--version"),
+                Map.of("JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", "-Dedgeflow.test=1 -Xmx64m"), null);
+
+        assertThat(p.exitCode(Duration.ofSeconds(60))).as(p.describe()).isZero();
+        assertThat(p.out()).startsWith("edgeflow 0.1.0");
+    }
+
+    @Test
+    void theLauncherSaysWhatIsWrongWithJavaHome() throws Exception {
+        Path tarball = Path.of(System.getProperty("edgeflow.cli.tarball"));
+        CliProcess untar = CliProcess.startCommand(List.of("tar", "-xzf", tarball.toString(), "-C", dir.toString(),
+                "--wildcards", "*/bin/edgeflow"), Map.of(), null);
+        assertThat(untar.exitCode(Duration.ofSeconds(60))).as(untar.describe()).isZero();
+        Path launcher;
+        try (var children = Files.list(dir)) {
+            launcher = children.findFirst().orElseThrow().resolve("bin/edgeflow");
+        }
+
+        CliProcess p = CliProcess.startCommand(List.of(launcher.toString(), "--help"),
+                Map.of("JAVA_HOME", dir.resolve("no-jdk").toString()), null);
+
+        assertThat(p.exitCode(Duration.ofSeconds(30))).isEqualTo(1);
+        assertThat(p.err()).contains("JAVA_HOME is " + dir.resolve("no-jdk")).contains("not an executable");
+    }
+
+    private Path gatewayFile(String name, String yaml) throws IOException {
+        return Files.writeString(dir.resolve(name), yaml);
+    }
+
+    private String idleGateway() {
+        return "name: cli-it\n"
+                + "sources:\n"
+                + "  sensors: {type: memory, options: {name: cli-it-sensors}}\n"
+                + "sinks:\n"
+                + "  archive: {type: jsonl, options: {path: " + dir.resolve("out.jsonl") + "}}\n"
+                + "routes:\n"
+                + "  - {name: up, source: sensors, sink: archive}\n";
+    }
+
+    @Test
+    void checkAcceptsAGoodFileAndNamesItsRoutes() throws IOException {
+        CliProcess p = CliProcess.run("check", gatewayFile("gateway.yaml", idleGateway()).toString());
+        assertThat(p.exitValue()).as(p.describe()).isZero();
+        assertThat(p.out()).contains(": OK, gateway cli-it, 1 route(s) [up]");
+    }
+
+    @Test
+    void checkPrintsEveryProblemWithItsLineAndExitsThree() throws IOException {
+        Path file = gatewayFile("bad.yaml", idleGateway().replace("source: sensors", "sourse: sensors")
+                .replace("type: jsonl", "type: jsnol"));
+        CliProcess p = CliProcess.run("check", file.toString());
+        assertThat(p.exitValue()).as(p.describe()).isEqualTo(ExitCodes.INVALID_CONFIG);
+        assertThat(p.err()).contains(file + ":5:").contains("unknown sink type 'jsnol'")
+                .contains(file + ":7:").contains("'sourse'").contains("problem(s) in " + file);
+    }
+
+    @Test
+    void configShowPrintsTheFileWithItsDefaults() throws IOException {
+        CliProcess p = CliProcess.run("config", "show", gatewayFile("gateway.yaml", idleGateway()).toString());
+        assertThat(p.exitValue()).as(p.describe()).isZero();
+        assertThat(p.out()).contains("type: jsonl").contains("maxInFlight: 256");
+    }
+
+    @Test
+    void runWithAnInvalidFileExitsThreeBeforeStartingAnything() throws IOException {
+        CliProcess p = CliProcess.run("run", gatewayFile("bad.yaml", "routes: nope\n").toString());
+        assertThat(p.exitValue()).as(p.describe()).isEqualTo(ExitCodes.INVALID_CONFIG);
+        assertThat(p.err()).contains(dir.resolve("bad.yaml") + ":1:");
+        assertThat(p.out()).doesNotContain("started");
+    }
+
+    @Test
+    void runPrintsStatusLinesAndOnSigtermDrainsAndExitsZero() throws IOException {
+        Path file = gatewayFile("gateway.yaml", idleGateway());
+        CliProcess p = CliProcess.start("run", "--status-interval", "200ms", "--drain", "5s", file.toString())
+                .awaitOut("edgeflow run: started", Duration.ofSeconds(60))
+                .awaitOut("status gateway cli-it", Duration.ofSeconds(30));
+
+        int code = p.terminate().exitCode(Duration.ofSeconds(60));
+
+        assertThat(code).as(p.describe()).isEqualTo(ExitCodes.OK);
+        assertThat(p.out()).contains("routes [up]").contains("stopping (signal), draining for up to 5 s")
+                .contains("edgeflow run: stopped, drained");
+    }
+}
