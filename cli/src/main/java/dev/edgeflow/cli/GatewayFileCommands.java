@@ -71,10 +71,14 @@ final class GatewayFileCommands {
             out.println("edgeflow run: " + config.file() + ", gateway " + config.name() + ", routes "
                     + config.routeNames());
             out.flush();
-            return new GatewayRun(statusInterval, drain, out, err).run(() -> running(Gateway.start(config)), true);
+            return new GatewayRun(statusInterval, drain, out, err).run(() -> running(Gateway.start(config), out),
+                    true);
         }
 
-        private static GatewayRun.Running running(Gateway gateway) {
+        private static GatewayRun.Running running(Gateway gateway, PrintWriter out) {
+            gateway.httpAddress().ifPresent(a -> out.println("edgeflow run: metrics and health on http://"
+                    + a.getAddress().getHostAddress() + ":" + a.getPort()
+                    + " (/metrics, /health/live, /health/ready, as http: in the file enables them)"));
             return new GatewayRun.Running() {
                 @Override
                 public String statusLine() {

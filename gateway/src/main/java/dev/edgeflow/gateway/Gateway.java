@@ -1,9 +1,11 @@
 package dev.edgeflow.gateway;
 
 import dev.edgeflow.gateway.internal.GatewayRuntime;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A running gateway: one pipeline per route of a {@link GatewayConfig}.
@@ -27,6 +29,12 @@ import java.util.Objects;
  * down at start is not an error for providers that connect in the background (MQTT), and
  * messages wait in the route's buffer, then its source, until it is back.
  *
+ * <p><b>Metrics and health.</b> {@link #health()} tells whether the gateway is live and ready,
+ * and {@link GatewayMetrics} binds its meters to a Micrometer registry. With {@code http:} in the
+ * file, {@code start} also serves {@code GET /metrics} (Prometheus) and {@code GET /health/live},
+ * {@code GET /health/ready} on the JDK's HTTP server, on loopback unless {@code http.host} says
+ * otherwise, until {@code stop}.
+ *
  * <p>All methods are thread-safe.
  *
  * @since 0.1.0
@@ -45,8 +53,9 @@ public final class Gateway implements AutoCloseable {
      *
      * @param config a checked configuration
      * @return the running gateway
-     * @throws GatewayException if a connector cannot be created or a route cannot start; the
-     *     message names it and the file; whatever was created before is closed again
+     * @throws GatewayException if a connector cannot be created, a route cannot start, or the
+     *     {@code http:} endpoint cannot listen (its port taken); the message names it and the file;
+     *     whatever was created before is closed again
      */
     public static Gateway start(GatewayConfig config) {
         Objects.requireNonNull(config, "config");
@@ -75,11 +84,41 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Tells whether the gateway is live (every route runs) and ready (every source subscribed and,
+     * where its connector tells, connected; no sink failing for longer than
+     * {@code http.sinkFailureThreshold}, default 60 s), with a reason per route, source and sink.
+     * What {@code GET /health/live} and {@code /health/ready} answer. Does not block and does no
+     * I/O: connection states are what the connectors last saw.
+     *
+     * @return the health now; not ready, and not live, once {@link #stop(Duration)} has begun
+     * @since 0.1.0
+     */
+    public GatewayHealth health() {
+        return runtime.health();
+    }
+
+    /**
+     * Returns the address the {@code http:} endpoint listens on: with {@code port: 0}, the port
+     * the system chose.
+     *
+     * @return the address, or empty when the file has no {@code http:}
+     * @since 0.1.0
+     */
+    public Optional<InetSocketAddress> httpAddress() {
+        return Optional.ofNullable(runtime.httpAddress());
+    }
+
+    GatewayRuntime runtime() {
+        return runtime;
+    }
+
+    /**
      * Stops the gateway: unsubscribes from every source at once, waits up to {@code drain} for
      * the messages already taken to reach their sinks, nacks what is left (a source that
      * redelivers sends it again next time), then closes sources and sinks. Blocks for about
-     * {@code drain} at most, plus the time the connectors take to close. A second call returns
-     * the first report.
+     * {@code drain} at most, plus the time the connectors take to close. The {@code http:}
+     * endpoint answers {@code 503} on {@code /health/*} while the routes drain, and stops
+     * listening at the end. A second call returns the first report.
      *
      * @param drain how long the routes may take to drain
      * @return whether everything drained, and what was left per route

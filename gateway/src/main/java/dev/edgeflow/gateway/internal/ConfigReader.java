@@ -23,6 +23,7 @@ import dev.edgeflow.gateway.internal.Model.ConnectorModel;
 import dev.edgeflow.gateway.internal.Model.DetectorModel;
 import dev.edgeflow.gateway.internal.Model.FileModel;
 import dev.edgeflow.gateway.internal.Model.FilterModel;
+import dev.edgeflow.gateway.internal.Model.HttpModel;
 import dev.edgeflow.gateway.internal.Model.RouteModel;
 import dev.edgeflow.gateway.internal.Model.StageModel;
 import dev.edgeflow.gateway.internal.Specs.Alerts;
@@ -30,6 +31,7 @@ import dev.edgeflow.gateway.internal.Specs.Batch;
 import dev.edgeflow.gateway.internal.Specs.Buffer;
 import dev.edgeflow.gateway.internal.Specs.ConnectorSpec;
 import dev.edgeflow.gateway.internal.Specs.Filter;
+import dev.edgeflow.gateway.internal.Specs.Http;
 import dev.edgeflow.gateway.internal.Specs.Rewrite;
 import dev.edgeflow.gateway.internal.Specs.RouteSpec;
 import dev.edgeflow.gateway.internal.Specs.Stage;
@@ -70,6 +72,10 @@ public final class ConfigReader {
     static final long DEFAULT_SPOOL_BYTES = 1L << 30;
     static final List<String> MEMORY_OVERFLOW = List.of("backpressure", "drop-oldest", "drop-newest");
     static final List<String> SPOOL_OVERFLOW = List.of("backpressure", "drop-oldest");
+    static final String DEFAULT_HTTP_HOST = "127.0.0.1";
+    static final int DEFAULT_HTTP_PORT = 9464;
+    static final Duration DEFAULT_SINK_FAILURE_THRESHOLD = Duration.ofSeconds(60);
+    private static final boolean PROMETHEUS_PRESENT = prometheusPresent();
     static final List<String> DETECTORS = List.of("above", "outside", "rateOfChange", "zScore", "ewma");
 
     private static final ObjectMapper MAPPER = new ObjectMapper()
@@ -309,7 +315,49 @@ public final class ConfigReader {
         }
         String name = model.name() == null || model.name().isBlank()
                 ? baseName(problems.file()) : model.name().strip();
-        return new ResolvedConfig(problems.file(), name, sources, sinks, routes, redactor);
+        Http http = http("/http", model.http());
+        return new ResolvedConfig(problems.file(), name, sources, sinks, routes, http, redactor);
+    }
+
+    private Http http(String at, HttpModel h) {
+        if (h == null) {
+            return new Http(false, DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, false, false, DEFAULT_SINK_FAILURE_THRESHOLD);
+        }
+        String host = DEFAULT_HTTP_HOST;
+        if (h.host() != null) {
+            host = h.host().strip();
+            if (host.isEmpty() || host.contains("/") || host.contains(" ")) {
+                problems.atValue(Problems.child(at, "host"), Problems.display(Problems.child(at, "host")) + " is '"
+                        + h.host() + "': use an address or host name to listen on, such as 127.0.0.1 (the default, "
+                        + "this machine only) or 0.0.0.0 (every interface)");
+            }
+        }
+        int port = range(Problems.child(at, "port"), h.port(), DEFAULT_HTTP_PORT, 0, 65_535);
+        boolean metrics = h.metrics() == null || h.metrics();
+        boolean health = h.health() == null || h.health();
+        if (!metrics && !health) {
+            problems.atKey(at, Problems.display(at) + " has metrics: false and health: false, so it would serve "
+                    + "nothing: enable one, or remove http:");
+        }
+        if (metrics && !PROMETHEUS_PRESENT) {
+            String p = problems.has(Problems.child(at, "metrics")) ? Problems.child(at, "metrics") : at;
+            problems.atKey(p, Problems.display(at) + " serves /metrics (metrics: " + (h.metrics() == null
+                    ? "true by default" : "true") + "), which needs io.micrometer:micrometer-registry-prometheus "
+                    + "on the class path: add that artifact, or set metrics: false");
+        }
+        Duration threshold = duration(Problems.child(at, "sinkFailureThreshold"), h.sinkFailureThreshold(),
+                DEFAULT_SINK_FAILURE_THRESHOLD);
+        return new Http(true, host, port, metrics, health, threshold);
+    }
+
+    private static boolean prometheusPresent() {
+        try {
+            Class.forName("io.micrometer.prometheusmetrics.PrometheusMeterRegistry", false,
+                    ConfigReader.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     private static String baseName(Path file) {

@@ -28,6 +28,9 @@ final class FanOut {
     private final List<Child> children = new ArrayList<>();
     private final Object lock = new Object();
     private final LongAdder unrouted = new LongAdder();
+    private volatile boolean subscribed;
+    private volatile boolean ended;
+    private volatile Throwable error;
     private Flow.Subscription subscription; // guarded by lock
     private long requested; // upstream demand not yet delivered, guarded by lock
     private boolean cancelled; // guarded by lock
@@ -46,6 +49,26 @@ final class FanOut {
         return unrouted.sum();
     }
 
+    /** @return the source's name */
+    String sourceName() {
+        return upstream.name();
+    }
+
+    /** @return whether the source has called {@code onSubscribe} and not ended since */
+    boolean subscribed() {
+        return subscribed && !ended;
+    }
+
+    /** @return whether the source has ended, with {@code onComplete} or {@code onError} */
+    boolean ended() {
+        return ended;
+    }
+
+    /** @return the source's {@code onError} cause, or null */
+    Throwable error() {
+        return error;
+    }
+
     /** Subscribes to the source; call once every child's pipeline has subscribed. */
     void connect() {
         upstream.subscribe(new Flow.Subscriber<>() {
@@ -56,6 +79,7 @@ final class FanOut {
                     subscription = s;
                     cancelNow = cancelled;
                 }
+                subscribed = true;
                 if (cancelNow) {
                     s.cancel();
                 } else {
@@ -70,11 +94,14 @@ final class FanOut {
 
             @Override
             public void onError(Throwable failure) {
+                error = failure;
+                ended = true;
                 children.forEach(c -> c.terminate(failure));
             }
 
             @Override
             public void onComplete() {
+                ended = true;
                 children.forEach(c -> c.terminate(null));
             }
         });

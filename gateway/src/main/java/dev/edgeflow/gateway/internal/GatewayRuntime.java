@@ -13,15 +13,18 @@ import dev.edgeflow.core.TopicFilter;
 import dev.edgeflow.core.TopicRewrite;
 import dev.edgeflow.core.spool.SpoolFullPolicy;
 import dev.edgeflow.gateway.GatewayException;
+import dev.edgeflow.gateway.GatewayHealth;
 import dev.edgeflow.gateway.GatewayStopReport;
 import dev.edgeflow.gateway.RouteStatus;
 import dev.edgeflow.gateway.internal.Specs.Alerts;
 import dev.edgeflow.gateway.internal.Specs.Buffer;
 import dev.edgeflow.gateway.internal.Specs.ConnectorSpec;
 import dev.edgeflow.gateway.internal.Specs.Filter;
+import dev.edgeflow.gateway.internal.Specs.Http;
 import dev.edgeflow.gateway.internal.Specs.RouteSpec;
 import dev.edgeflow.gateway.internal.Specs.Stage;
 import dev.edgeflow.timeseries.analysis.AlertStage;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,6 +53,12 @@ public final class GatewayRuntime {
     private final Map<String, FanOut> fanOuts = new LinkedHashMap<>();
     private final Map<String, Pipeline> pipelines = new LinkedHashMap<>();
     private final List<Sink> wrappers = new ArrayList<>();
+    private final Map<String, SinkMonitor> sinkMonitors = new LinkedHashMap<>();
+    private final Map<String, ConnectionProbe> sourceProbes = new LinkedHashMap<>();
+    private final List<MonitoredSink> monitored = new ArrayList<>();
+    private final Map<MeterRegistry, Boolean> boundRegistries = new java.util.IdentityHashMap<>();
+    private volatile boolean stopping;
+    private HttpEndpoint http;
     private final AtomicLong alertFailures = new AtomicLong();
     private final AtomicLong lastAlertFailureLog = new AtomicLong();
     private ScheduledExecutorService timer;
@@ -99,12 +108,15 @@ public final class GatewayRuntime {
         }
         for (String name : usedSinks) {
             ConnectorSpec spec = config.sink(name);
-            sinks.put(name, create(spec, () -> Connectors.sink(spec.options())));
+            Sink sink = create(spec, () -> Connectors.sink(spec.options()));
+            sinks.put(name, sink);
+            sinkMonitors.put(name, new SinkMonitor(name, sink));
         }
         for (String name : usedSources) {
             ConnectorSpec spec = config.source(name);
             Source source = create(spec, () -> Connectors.source(spec.options()));
             sources.put(name, source);
+            sourceProbes.put(name, ConnectionProbe.of(source));
             fanOuts.put(name, new FanOut(source));
         }
         if (config.routes().stream().anyMatch(r -> r.batch() != null)) {
@@ -126,7 +138,35 @@ public final class GatewayRuntime {
                         + " in " + config.file()), ex);
             }
         }
+        if (config.http().enabled()) {
+            startHttp(config.http());
+        }
         LOG.info("gateway '{}' started {} route(s) from {}", config.name(), pipelines.size(), config.file());
+    }
+
+    private void startHttp(Http spec) {
+        HttpEndpoint.Metrics metrics = null;
+        if (spec.metrics()) {
+            PrometheusScrape scrape = PrometheusScrape.create();
+            MeterBinding.bind(this, scrape.registry());
+            metrics = scrape;
+        }
+        try {
+            http = HttpEndpoint.start(spec, config.name(), this::health, metrics);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new GatewayException("gateway '" + config.name() + "': the metrics and health endpoint could not "
+                    + "listen on " + spec.host() + ":" + spec.port() + ": " + e + "; check http.host and http.port in "
+                    + config.file() + " (another process may have the port)", e);
+        }
+        LOG.info("gateway '{}': {} on http://{}", config.name(), (spec.metrics() ? "/metrics" : "")
+                + (spec.metrics() && spec.health() ? " and " : "") + (spec.health() ? "/health/live, /health/ready" : ""),
+                HttpEndpoint.hostPort(http.address()));
+    }
+
+    private MonitoredSink monitored(RouteSpec r, String sinkName) {
+        MonitoredSink m = new MonitoredSink(sinks.get(sinkName), sinkMonitors.get(sinkName), r.name(), r.source());
+        monitored.add(m);
+        return m;
     }
 
     private <T> T create(ConnectorSpec spec, java.util.function.Supplier<T> factory) {
@@ -150,11 +190,11 @@ public final class GatewayRuntime {
                 AlertStage.Builder ab = AlertStage.builder().topic(a.topic()).maxSeries(a.maxSeries());
                 a.detectors().forEach(ab::detector);
                 AlertStage stage = ab.build();
-                Sink alertSink = sinks.get(a.sink());
+                Sink alertSink = monitored(r, a.sink());
                 b.tap("alerts#" + n, stage.tap(alert -> sendAlert(r.name(), alertSink, alert)));
             }
         }
-        Sink target = sinks.get(r.sink());
+        Sink target = monitored(r, r.sink());
         if (r.batch() != null) {
             target = new BatchingSink(target, r.batch().size(), r.batch().linger(), timer);
             wrappers.add(target);
@@ -175,7 +215,7 @@ public final class GatewayRuntime {
             });
         }
         if (r.deadLetter() != null) {
-            b.deadLetter(sinks.get(r.deadLetter()));
+            b.deadLetter(monitored(r, r.deadLetter()));
         }
         Pipeline p;
         try {
@@ -263,6 +303,119 @@ public final class GatewayRuntime {
         return out;
     }
 
+    /** @return the gateway's name */
+    String name() {
+        return config.name();
+    }
+
+    List<RouteSpec> routes() {
+        return config.routes();
+    }
+
+    Pipeline pipeline(String route) {
+        return pipelines.get(route);
+    }
+
+    List<MonitoredSink> monitoredSinks() {
+        return monitored;
+    }
+
+    Map<String, SinkMonitor> sinkMonitors() {
+        return sinkMonitors;
+    }
+
+    Map<String, ConnectionProbe> sourceProbes() {
+        return sourceProbes;
+    }
+
+    Map<String, FanOut> fanOuts() {
+        return fanOuts;
+    }
+
+    long alertsLost() {
+        return alertFailures.get();
+    }
+
+    /** Binds a registry once: binding it again would count every send twice. */
+    synchronized boolean markBound(MeterRegistry registry) {
+        return boundRegistries.put(registry, Boolean.TRUE) == null;
+    }
+
+    /** @return the address the HTTP endpoint listens on, or null when there is none */
+    public java.net.InetSocketAddress httpAddress() {
+        HttpEndpoint h = http;
+        return h == null ? null : h.address();
+    }
+
+    /**
+     * Tells whether the gateway is live and ready, part by part; see {@link GatewayHealth}.
+     *
+     * @return the health now; never blocks
+     */
+    public GatewayHealth health() {
+        Duration threshold = config.http().sinkFailureThreshold();
+        List<GatewayHealth.Component> parts = new ArrayList<>();
+        boolean stopped = stopping;
+        boolean live = !stopped;
+        boolean ready = !stopped;
+        if (stopped) {
+            parts.add(new GatewayHealth.Component("gateway", config.name(), false, false, "stopped"));
+        }
+        if (timer != null && timer.isShutdown()) {
+            live = ready = false;
+            parts.add(new GatewayHealth.Component("gateway", config.name(), false, false, "batch timer stopped"));
+        }
+        for (Map.Entry<String, Pipeline> e : pipelines.entrySet()) {
+            boolean running = e.getValue().isRunning();
+            live &= running;
+            ready &= running;
+            parts.add(new GatewayHealth.Component("route", e.getKey(), running, running,
+                    running ? "running" : "stopped"));
+        }
+        for (Map.Entry<String, FanOut> e : fanOuts.entrySet()) {
+            FanOut f = e.getValue();
+            Boolean connected = sourceProbes.get(e.getKey()).connected();
+            boolean ok;
+            String detail;
+            if (f.ended()) {
+                ok = false;
+                detail = f.error() == null ? "ended: the source completed" : "ended: " + f.error();
+            } else if (!f.subscribed()) {
+                ok = false;
+                detail = "not subscribed yet";
+            } else if (connected == null) {
+                ok = true;
+                detail = "subscribed; connection unknown (the connector does not tell)";
+            } else {
+                ok = connected;
+                detail = connected ? "subscribed, connected" : "subscribed, not connected";
+            }
+            ready &= ok;
+            parts.add(new GatewayHealth.Component("source", e.getKey(), !f.ended(), ok, redactor.scrub(detail)));
+        }
+        for (SinkMonitor m : sinkMonitors.values()) {
+            Duration failing = m.failingFor();
+            Boolean connected = m.connection().connected();
+            String connection = connected == null ? "connection unknown" : connected ? "connected" : "not connected";
+            boolean ok = failing.compareTo(threshold) <= 0;
+            String detail;
+            if (failing.isZero()) {
+                detail = connection + ", not failing";
+            } else {
+                detail = connection + ", failing for " + format(failing) + (ok ? ", under the threshold of "
+                        : ", longer than the threshold of ") + format(threshold) + ": " + m.lastFailure();
+            }
+            ready &= ok;
+            parts.add(new GatewayHealth.Component("sink", m.name(), true, ok, redactor.scrub(detail)));
+        }
+        return new GatewayHealth(live, ready && live, parts);
+    }
+
+    private static String format(Duration d) {
+        long ms = d.toMillis();
+        return ms < 10_000 ? ms + "ms" : ms / 1000 + "s";
+    }
+
     /** @return one line for periodic logging */
     public String statusLine() {
         List<RouteStatus> all = status();
@@ -292,6 +445,7 @@ public final class GatewayRuntime {
         if (stopReport != null) {
             return stopReport;
         }
+        stopping = true;
         long start = System.nanoTime();
         long end = start + deadline.toNanos();
         fanOuts.values().forEach(FanOut::cancel);
@@ -308,6 +462,10 @@ public final class GatewayRuntime {
     }
 
     private void closeAll() {
+        stopping = true;
+        if (http != null) {
+            http.close();
+        }
         fanOuts.values().forEach(FanOut::cancel);
         pipelines.values().forEach(p -> {
             if (p.isRunning()) {

@@ -13,7 +13,10 @@ final class Model {
     }
 
     record FileModel(String name, Map<String, ConnectorModel> sources, Map<String, ConnectorModel> sinks,
-            List<RouteModel> routes) {
+            List<RouteModel> routes, HttpModel http) {
+    }
+
+    record HttpModel(String host, Integer port, Boolean metrics, Boolean health, String sinkFailureThreshold) {
     }
 
     record ConnectorModel(String type, Map<String, JsonNode> options) {

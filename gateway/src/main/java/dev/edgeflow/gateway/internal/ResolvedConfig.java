@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.edgeflow.gateway.internal.Specs.Alerts;
 import dev.edgeflow.gateway.internal.Specs.ConnectorSpec;
 import dev.edgeflow.gateway.internal.Specs.Filter;
+import dev.edgeflow.gateway.internal.Specs.Http;
 import dev.edgeflow.gateway.internal.Specs.RouteSpec;
 import dev.edgeflow.gateway.internal.Specs.Stage;
 import dev.edgeflow.spi.ConnectorOptions;
@@ -29,15 +30,17 @@ public final class ResolvedConfig {
     private final Map<String, ConnectorSpec> sources;
     private final Map<String, ConnectorSpec> sinks;
     private final List<RouteSpec> routes;
+    private final Http http;
     private final Redactor redactor;
 
     ResolvedConfig(Path file, String name, Map<String, ConnectorSpec> sources, Map<String, ConnectorSpec> sinks,
-            List<RouteSpec> routes, Redactor redactor) {
+            List<RouteSpec> routes, Http http, Redactor redactor) {
         this.file = file;
         this.name = name;
         this.sources = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(sources));
         this.sinks = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(sinks));
         this.routes = List.copyOf(routes);
+        this.http = http;
         this.redactor = redactor;
     }
 
@@ -63,6 +66,10 @@ public final class ResolvedConfig {
 
     List<RouteSpec> routes() {
         return routes;
+    }
+
+    Http http() {
+        return http;
     }
 
     ConnectorSpec source(String name) {
@@ -141,6 +148,15 @@ public final class ResolvedConfig {
             rs.add(m);
         }
         root.put("routes", rs);
+        if (http.enabled()) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("host", http.host());
+            h.put("port", http.port());
+            h.put("metrics", http.metrics());
+            h.put("health", http.health());
+            h.put("sinkFailureThreshold", http.sinkFailureThreshold().toString());
+            root.put("http", h);
+        }
         try {
             return redactor.scrub(YAML.writeValueAsString(root));
         } catch (JsonProcessingException e) {

@@ -48,4 +48,12 @@ final class Specs {
     /** The route's buffer: {@code memory} or {@code spool}. */
     record Buffer(String type, int size, String overflow, Path directory, long maxBytes) {
     }
+
+    /**
+     * The metrics and health endpoint; {@code port} 0 takes any free port. {@code sinkFailureThreshold}
+     * also applies to {@code Gateway.health()} when the file has no {@code http:}.
+     */
+    record Http(boolean enabled, String host, int port, boolean metrics, boolean health,
+            Duration sinkFailureThreshold) {
+    }
 }

@@ -1,0 +1,72 @@
+package dev.edgeflow.gateway.internal;
+
+import dev.edgeflow.core.MessageRejectedException;
+import dev.edgeflow.core.Sink;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Whether one declared sink is failing: since when its sends have been completing exceptionally
+ * with no success in between, and why. Shared by every route that sends to the sink.
+ *
+ * <p>A {@link MessageRejectedException} is not a failure of the sink: the far side answered and
+ * refused that one message (too large, not JSON), which says nothing about the next one.
+ */
+final class SinkMonitor {
+    private static final long NOT_FAILING = Long.MIN_VALUE;
+
+    private final String name;
+    private final ConnectionProbe connection;
+    private final AtomicLong failingSince = new AtomicLong(NOT_FAILING);
+    private volatile Throwable lastFailure;
+
+    SinkMonitor(String name, Sink sink) {
+        this.name = name;
+        this.connection = ConnectionProbe.of(sink);
+    }
+
+    String name() {
+        return name;
+    }
+
+    ConnectionProbe connection() {
+        return connection;
+    }
+
+    /** Records one send's outcome; returns it as the meters count it. */
+    MonitoredSink.Outcome completed(Throwable failure) {
+        if (failure == null) {
+            failingSince.set(NOT_FAILING);
+            return MonitoredSink.Outcome.SUCCESS;
+        }
+        Throwable cause = unwrap(failure);
+        if (cause instanceof MessageRejectedException) {
+            return MonitoredSink.Outcome.REJECTED;
+        }
+        lastFailure = cause;
+        long now = System.nanoTime();
+        failingSince.compareAndSet(NOT_FAILING, now == NOT_FAILING ? now + 1 : now);
+        return MonitoredSink.Outcome.FAILURE;
+    }
+
+    /** @return how long the sink has been failing with no success since; zero when it is not */
+    Duration failingFor() {
+        long since = failingSince.get();
+        return since == NOT_FAILING ? Duration.ZERO : Duration.ofNanos(Math.max(0, System.nanoTime() - since));
+    }
+
+    /** @return the cause of the last failed send, or null */
+    Throwable lastFailure() {
+        return lastFailure;
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
+    }
+}
