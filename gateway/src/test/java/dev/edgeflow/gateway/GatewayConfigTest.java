@@ -144,6 +144,14 @@ class GatewayConfigTest {
     }
 
     @Test
+    void aSharedSubscriptionAsARouteFilterIsRefusedWithTheFilterToGive() throws IOException {
+        assertThat(problems(GOOD.replace("topic: sensor/#", "topic: $share/gateways/sensor/#")))
+                .containsExactly("18:12: routes[0].topic '$share/gateways/sensor/#' is a shared subscription, which "
+                        + "belongs in the source's topics option; messages reach the route with their own topics, so "
+                        + "give the filter without $share/<group>/, such as 'sensor/#'");
+    }
+
+    @Test
     void reportsRoutesNamingUndeclaredConnectors() throws IOException {
         assertThat(problems(GOOD.replace("source: sensors", "source: sensor").replace("sink: out", "sink: cloud")))
                 .containsExactly(

@@ -558,6 +558,16 @@ public final class ConfigReader {
     }
 
     private void topicFilter(String at, String filter) {
+        if (filter.startsWith("$share/")) {
+            // Messages arrive with their own topic, never the subscription's: such a filter would
+            // match nothing, and every message would be acked as unrouted and so lost.
+            int slash = filter.indexOf('/', "$share/".length());
+            String real = slash < 0 ? "sensor/#" : filter.substring(slash + 1);
+            problems.atValue(at, Problems.display(at) + " '" + filter + "' is a shared subscription, which belongs "
+                    + "in the source's topics option; messages reach the route with their own topics, so give the "
+                    + "filter without $share/<group>/, such as '" + real + "'");
+            return;
+        }
         try {
             TopicFilter.of(filter);
         } catch (IllegalArgumentException e) {
