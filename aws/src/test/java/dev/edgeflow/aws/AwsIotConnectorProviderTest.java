@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.edgeflow.core.Connectors;
 import dev.edgeflow.core.Sink;
 import dev.edgeflow.core.Source;
+import dev.edgeflow.spi.ConnectorOptions;
 import dev.edgeflow.spi.InvalidOptionException;
 import dev.edgeflow.testkit.FreePorts;
 import dev.edgeflow.testkit.mqtt.TestCertificates;
@@ -56,6 +57,29 @@ class AwsIotConnectorProviderTest {
             assertThat(s.redeliversOnNack()).isTrue();
             assertThat(((AwsIotSource) s).connection().limits()).isSameAs(AwsIotLimits.NONE);
         }
+    }
+
+    @Test
+    void checkingFindsTheBadOptionsThatCreatingWouldWithoutReadingAFile() {
+        Map<String, String> good = Map.of("host", "localhost", "clientId", "rpi-01",
+                "certificate", "/not/yet/device.cert.pem", "privateKey", "/not/yet/device.private.key",
+                "subscribe", "device/rpi-01/commands/#");
+
+        Connectors.checkSource(ConnectorOptions.of("awsiot", good));
+        Connectors.checkSink(ConnectorOptions.of("awsiot", Map.of("host", "localhost", "clientId", "rpi-01",
+                "certificate", "/not/yet/device.cert.pem", "privateKey", "/not/yet/device.private.key")));
+
+        assertThatThrownBy(() -> Connectors.checkSink(ConnectorOptions.of("awsiot", Map.of("clientId", "rpi-01",
+                "certificate", "/not/yet/device.cert.pem", "privateKey", "/not/yet/device.private.key"))))
+                .isInstanceOf(InvalidOptionException.class).hasMessageContaining("option 'host'");
+        assertThatThrownBy(() -> Connectors.checkSink(ConnectorOptions.of("awsiot", Map.of("host", "localhost",
+                "clientId", "rpi-01", "certificate", "/not/yet/device.cert.pem", "privateKey",
+                "/not/yet/device.private.key", "limits", "strict"))))
+                .isInstanceOf(InvalidOptionException.class).hasMessageContaining("limits");
+        assertThatThrownBy(() -> Connectors.checkSource(ConnectorOptions.of("awsiot", Map.of("host", "localhost",
+                "clientId", "rpi-01", "certificate", "/not/yet/device.cert.pem", "privateKey",
+                "/not/yet/device.private.key"))))
+                .isInstanceOf(InvalidOptionException.class).hasMessageContaining("subscribe");
     }
 
     @Test

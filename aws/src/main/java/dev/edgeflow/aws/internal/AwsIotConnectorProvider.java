@@ -170,6 +170,7 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
             option(o, "sessionExpiry", () -> b.sessionExpiry(d));
         }
         if (!create) {
+            checkRequired(o, limits);
             return null;
         }
         try {
@@ -185,6 +186,25 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
                     : "";
             throw new InvalidOptionException(name, "option '" + name + "' of connector 'awsiot': " + m + hint);
         }
+    }
+
+    /**
+     * What {@code AwsIotConnection.Builder.build()} requires, checked without reading a file. A
+     * device config file may give all of it, so nothing is required beside it: that file is read
+     * when the connector is created.
+     */
+    private static void checkRequired(ConnectorOptions o, AwsIotLimits limits) {
+        if (o.string("config").isPresent()) {
+            return;
+        }
+        o.requireString("host", "abc123-ats.iot.eu-west-1.amazonaws.com (the account's iot:Data-ATS endpoint)");
+        String clientId = o.requireString("clientId", "rpi-01 (the thing name)");
+        option(o, "clientId", () -> {
+            limits.checkClientId(clientId);
+            return null;
+        });
+        o.requireString("certificate", "/etc/edgeflow/device.cert.pem");
+        o.requireString("privateKey", "/etc/edgeflow/device.private.key");
     }
 
     /** Runs a builder call, turning its IllegalArgumentException into one that names the option. */

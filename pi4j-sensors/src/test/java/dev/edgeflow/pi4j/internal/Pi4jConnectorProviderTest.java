@@ -59,6 +59,20 @@ class Pi4jConnectorProviderTest {
     }
 
     @Test
+    void checkingReportsBadOptionsWithoutAPi4jContextOrHardware() {
+        provider.checkSource(ConnectorOptions.fromUri(URI.create("pi4j://greenhouse-1?bme280=0x76&inputs=pir:23")));
+        provider.checkSink(ConnectorOptions.fromUri(URI.create("pi4j://pi?outputs=relay:17,fan:pwm:18")));
+
+        assertThatThrownBy(() -> provider.checkSource(ConnectorOptions.fromUri(
+                URI.create("pi4j://greenhouse-1?bme280=0x76&intervall=1s"))))
+                .isInstanceOfSatisfying(InvalidOptionException.class, e -> assertThat(e.option()).isEqualTo("intervall"));
+        assertThatThrownBy(() -> provider.checkSink(ConnectorOptions.fromUri(URI.create("pi4j://pi"))))
+                .isInstanceOfSatisfying(InvalidOptionException.class, e -> assertThat(e.option()).isEqualTo("outputs"));
+        assertThat(contextsMade).as("Pi4J contexts made").hasValue(0);
+        assertThat(hardwareAsked).as("hardware sensors asked for").isEmpty();
+    }
+
+    @Test
     void simulatedSensorsNeedNoPi4jContextAndPublishOnTheirTopics() {
         Source source = provider.createSource(ConnectorOptions.fromUri(
                 URI.create("pi4j://greenhouse-1?simulate=bme280,ds18b20&interval=100ms&seed=7")));
