@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -398,7 +399,21 @@ public final class ConnectorOptions {
         return false;
     }
 
-    private static String nearest(String name, Set<String> known) {
+    /**
+     * Returns the known name nearest to a misspelt one, for a "did you mean" hint: the one
+     * fewest edits away (ignoring case), if it is within a third of the name's length, and at
+     * least two edits.
+     *
+     * @param name the name as given
+     * @param known the names that would have been right
+     * @return the nearest known name, or empty if none is near
+     * @since 0.1.0
+     */
+    public static Optional<String> nearestOf(String name, Collection<String> known) {
+        return Optional.ofNullable(nearest(name, known));
+    }
+
+    private static String nearest(String name, Collection<String> known) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
