@@ -22,6 +22,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,6 +126,7 @@ public final class ThingRegistration {
     private final boolean wildcardPolicy;
     private final Path rootCaFile;
     private final List<String> topicPrefixes;
+    private final Consumer<Step> onStep;
 
     private ThingRegistration(Builder b) {
         this.thingName = b.thingName;
@@ -142,6 +144,7 @@ public final class ThingRegistration {
         this.topicPrefixes = b.topicPrefixes == null
                 ? List.of("sensor/" + thingName + "/", "device/" + thingName + "/")
                 : b.topicPrefixes;
+        this.onStep = b.onStep;
     }
 
     /**
@@ -269,6 +272,9 @@ public final class ThingRegistration {
         Step step = new Step(name, outcome, detail);
         steps.add(step);
         LOG.info("registering thing {}: {}", thingName, step);
+        if (onStep != null) {
+            onStep.accept(step);
+        }
     }
 
     /** Returns the config of an earlier run, or null if there is none. */
@@ -621,8 +627,25 @@ public final class ThingRegistration {
         private boolean wildcardPolicy;
         private Path rootCaFile;
         private List<String> topicPrefixes;
+        private Consumer<Step> onStep;
 
         private Builder() {
+        }
+
+        /**
+         * Sets a listener that is told of each step as soon as it has completed, on the thread that
+         * runs {@link ThingRegistration#register()}, so that a command line or a UI shows progress
+         * while the slower AWS calls run. The same steps, in the same order, are in the report
+         * {@code register()} returns; a step that fails is not passed to it (the
+         * {@link RegistrationException} names it).
+         *
+         * @param onStep called once per completed step; an exception it throws ends the registration
+         *     and reaches the caller of {@code register()}
+         * @return this builder
+         */
+        public Builder onStep(Consumer<Step> onStep) {
+            this.onStep = onStep;
+            return this;
         }
 
         /**

@@ -376,6 +376,39 @@ class ThingRegistrationTest {
     }
 
     @Test
+    void tellsTheListenerOfEachStepAsItCompletesBeforeTheNextCallToAws() {
+        stubFreshAccount();
+        List<Step> heard = new ArrayList<>();
+        List<Integer> callsMadeWhenHeard = new ArrayList<>();
+
+        RegistrationReport report = registration().onStep(step -> {
+            heard.add(step);
+            callsMadeWhenHeard.add(aws.getAllServeEvents().size());
+        }).build().register();
+
+        assertThat(heard).containsExactlyElementsOf(report.steps());
+        // ENDPOINT is told of after its one call and before CreateKeysAndCertificate is made.
+        assertThat(callsMadeWhenHeard.get(0)).isEqualTo(1);
+        assertThat(callsMadeWhenHeard).isSorted();
+        assertThat(callsMadeWhenHeard.get(callsMadeWhenHeard.size() - 1)).isEqualTo(aws.getAllServeEvents().size());
+    }
+
+    @Test
+    void tellsTheListenerOfTheStepsBeforeAFailureAndNotOfTheFailedOne() {
+        stubFreshAccount();
+        aws.stubFor(post(urlPathEqualTo("/policies/" + POLICY)).willReturn(aResponse().withStatus(403)
+                .withHeader("x-amzn-ErrorType", "AccessDeniedException")
+                .withBody("{\"message\":\"Access denied\"}")));
+        List<StepName> heard = new ArrayList<>();
+
+        assertThatThrownBy(() -> registration().onStep(step -> heard.add(step.name())).build().register())
+                .isInstanceOfSatisfying(RegistrationException.class,
+                        e -> assertThat(e.step()).isEqualTo(StepName.POLICY));
+
+        assertThat(heard).containsExactly(StepName.ENDPOINT, StepName.CERTIFICATE, StepName.CONFIG);
+    }
+
+    @Test
     void failureAfterTheCertificateLeavesAConfigThroughWhichTheNextRunReusesIt() {
         stubFreshAccount();
         aws.stubFor(post(urlPathEqualTo("/policies/" + POLICY)).willReturn(aResponse().withStatus(403)

@@ -66,6 +66,7 @@ final class AwsRegisterCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter w = spec.commandLine().getOut();
         Path dir = out != null ? out : Path.of(System.getProperty("user.home"), "iot-certs");
+        Progress progress = new Progress(w);
         ThingRegistration registration = ThingRegistration.builder()
                 .thingName(thing)
                 .outputDirectory(dir)
@@ -75,10 +76,10 @@ final class AwsRegisterCommand implements Callable<Integer> {
                 .policyName(policyName)
                 .wildcardPolicy(wildcardPolicy)
                 .endpointOverride(endpointOverride)
+                .onStep(step -> print(progress, step))
                 .build();
         w.println("Registering thing " + thing + " into " + dir.toAbsolutePath().normalize());
         w.flush();
-        Progress progress = new Progress(w);
         RegistrationReport report;
         try {
             report = registration.register();
@@ -88,9 +89,6 @@ final class AwsRegisterCommand implements Callable<Integer> {
                     + "idempotent: fix the cause and run the same command again");
             spec.commandLine().getErr().flush();
             return ExitCodes.FAILURE;
-        }
-        for (Step step : report.steps()) {
-            print(progress, step);
         }
         w.println("Config: " + report.configFile());
         String topic = wildcardPolicy ? "sensor/data"
@@ -120,14 +118,12 @@ final class AwsRegisterCommand implements Callable<Integer> {
 
     /**
      * The steps run in the order of {@link StepName} and the first failure ends the run: the ones
-     * before it completed (the exception does not say with what outcome), the ones after did not run.
+     * before it completed and were printed as they did, the ones after did not run.
      */
     static void printFailure(Progress progress, RegistrationException e) {
         for (StepName name : StepName.values()) {
             int order = name.compareTo(e.step());
-            if (order < 0) {
-                progress.done(name.name(), "completed before the failure");
-            } else if (order == 0) {
+            if (order == 0) {
                 progress.failed(name.name(), e.getMessage());
             } else {
                 progress.notRun(name.name());
