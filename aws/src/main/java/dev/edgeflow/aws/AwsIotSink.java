@@ -1,5 +1,6 @@
 package dev.edgeflow.aws;
 
+import dev.edgeflow.core.ConnectionAware;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.MessageRejectedException;
 import dev.edgeflow.core.Qos;
@@ -68,7 +69,7 @@ import org.slf4j.LoggerFactory;
  *
  * @since 0.1.0
  */
-public final class AwsIotSink implements Sink {
+public final class AwsIotSink implements Sink, ConnectionAware {
     private static final Logger LOG = LoggerFactory.getLogger(AwsIotSink.class);
     private static final AtomicInteger NAMES = new AtomicInteger();
 
@@ -156,6 +157,16 @@ public final class AwsIotSink implements Sink {
      */
     public AwsIotConnection connection() {
         return connection;
+    }
+
+    /**
+     * Tells whether the connection is up now: {@link AwsIotConnection#isConnected()}.
+     *
+     * @return {@code true} while connected
+     */
+    @Override
+    public boolean isConnected() {
+        return connection.isConnected();
     }
 
     /**

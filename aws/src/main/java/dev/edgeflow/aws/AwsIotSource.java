@@ -1,5 +1,6 @@
 package dev.edgeflow.aws;
 
+import dev.edgeflow.core.ConnectionAware;
 import dev.edgeflow.core.Delivery;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Qos;
@@ -51,7 +52,7 @@ import org.slf4j.LoggerFactory;
  *
  * @since 0.1.0
  */
-public final class AwsIotSource implements Source {
+public final class AwsIotSource implements Source, ConnectionAware {
     private static final Logger LOG = LoggerFactory.getLogger(AwsIotSource.class);
     private static final AtomicInteger NAMES = new AtomicInteger();
 
@@ -117,6 +118,16 @@ public final class AwsIotSource implements Source {
      */
     public AwsIotConnection connection() {
         return connection;
+    }
+
+    /**
+     * Tells whether the connection is up now: {@link AwsIotConnection#isConnected()}.
+     *
+     * @return {@code true} while connected
+     */
+    @Override
+    public boolean isConnected() {
+        return connection.isConnected();
     }
 
     /**

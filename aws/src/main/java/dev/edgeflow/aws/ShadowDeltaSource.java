@@ -2,6 +2,7 @@ package dev.edgeflow.aws;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.edgeflow.core.ConnectionAware;
 import dev.edgeflow.core.Delivery;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Qos;
@@ -51,7 +52,7 @@ import org.slf4j.LoggerFactory;
  *
  * @since 0.1.0
  */
-public final class ShadowDeltaSource implements Source {
+public final class ShadowDeltaSource implements Source, ConnectionAware {
     private static final Logger LOG = LoggerFactory.getLogger(ShadowDeltaSource.class);
 
     private final AwsIotConnection connection;
@@ -106,6 +107,16 @@ public final class ShadowDeltaSource implements Source {
     @Override
     public String name() {
         return name;
+    }
+
+    /**
+     * Tells whether the device's connection, over which the deltas come, is up now.
+     *
+     * @return {@code true} while connected
+     */
+    @Override
+    public boolean isConnected() {
+        return connection.isConnected();
     }
 
     /**

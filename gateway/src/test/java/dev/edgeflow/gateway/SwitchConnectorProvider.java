@@ -1,5 +1,6 @@
 package dev.edgeflow.gateway;
 
+import dev.edgeflow.core.ConnectionAware;
 import dev.edgeflow.core.Delivery;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Sink;
@@ -49,7 +50,7 @@ public final class SwitchConnectorProvider implements ConnectorProvider {
     }
 
     /** A memory source that says whether it is connected. */
-    public static final class SwitchSource implements Source {
+    public static final class SwitchSource implements Source, ConnectionAware {
         private final MemorySource queue;
         private final AtomicBoolean connected;
 
@@ -59,6 +60,7 @@ public final class SwitchConnectorProvider implements ConnectorProvider {
         }
 
         /** @return the test's switch */
+        @Override
         public boolean isConnected() {
             return connected.get();
         }
@@ -80,7 +82,7 @@ public final class SwitchConnectorProvider implements ConnectorProvider {
     }
 
     /** A memory sink that fails every send while its switch is on. */
-    public static final class SwitchSink implements Sink {
+    public static final class SwitchSink implements Sink, ConnectionAware {
         private final MemorySink out;
         private final AtomicBoolean failing;
         private final AtomicBoolean connected;
@@ -92,6 +94,7 @@ public final class SwitchConnectorProvider implements ConnectorProvider {
         }
 
         /** @return the test's switch */
+        @Override
         public boolean isConnected() {
             return connected.get();
         }

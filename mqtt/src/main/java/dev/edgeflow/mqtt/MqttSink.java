@@ -4,6 +4,7 @@ import com.hivemq.client.mqtt.exceptions.MqttEncodeException;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3MessageException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubRecException;
+import dev.edgeflow.core.ConnectionAware;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.MessageRejectedException;
 import dev.edgeflow.core.Qos;
@@ -51,7 +52,7 @@ import org.slf4j.LoggerFactory;
  *
  * @since 0.1.0
  */
-public final class MqttSink implements Sink {
+public final class MqttSink implements Sink, ConnectionAware {
     private static final Logger LOG = LoggerFactory.getLogger(MqttSink.class);
     /** The in-flight bound used unless set. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 256;
@@ -165,6 +166,7 @@ public final class MqttSink implements Sink {
      *
      * @return {@code true} if connected
      */
+    @Override
     public boolean isConnected() {
         return session.isConnected();
     }

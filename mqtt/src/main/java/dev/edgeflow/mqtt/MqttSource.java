@@ -1,5 +1,6 @@
 package dev.edgeflow.mqtt;
 
+import dev.edgeflow.core.ConnectionAware;
 import dev.edgeflow.core.Delivery;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.Qos;
@@ -70,7 +71,7 @@ import org.slf4j.LoggerFactory;
  *
  * @since 0.1.0
  */
-public final class MqttSource implements Source {
+public final class MqttSource implements Source, ConnectionAware {
     private static final Logger LOG = LoggerFactory.getLogger(MqttSource.class);
     /**
      * The receive maximum used unless set, when a subscription is QoS 1 or 2. The client walks
@@ -259,6 +260,7 @@ public final class MqttSource implements Source {
      *
      * @return {@code true} if connected
      */
+    @Override
     public boolean isConnected() {
         Bridge b = bridge;
         return b != null && b.session.isConnected();

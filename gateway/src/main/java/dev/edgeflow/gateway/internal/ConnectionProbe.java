@@ -1,70 +1,42 @@
 package dev.edgeflow.gateway.internal;
 
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
+import dev.edgeflow.core.ConnectionAware;
 
 /**
- * Asks a connector whether it is connected, where it can tell. The core {@code Source} and
- * {@code Sink} interfaces have no such method, so the gateway follows a convention that the
- * network providers already meet: a public no-argument {@code boolean isConnected()} on the
- * connector ({@code MqttSource}, {@code MqttSink}), or on what its public {@code connection()}
- * returns ({@code AwsIotSource}, {@code AwsIotSink}: {@code AwsIotConnection.isConnected()}).
+ * Asks a connector whether it is connected, where it can tell: a connector that implements
+ * {@link ConnectionAware} ({@code MqttSource}, {@code MqttSink}, {@code AwsIotSource},
+ * {@code AwsIotSink}, {@code ShadowDeltaSource}, and any provider jar's connector that does).
  * Any other connector's state is unknown, and is reported as unknown rather than guessed.
  */
 final class ConnectionProbe {
-    private static final ConnectionProbe UNKNOWN = new ConnectionProbe(null, null);
+    private static final ConnectionProbe UNKNOWN = new ConnectionProbe(null);
 
-    private final Object target;
-    private final Method isConnected;
+    private final ConnectionAware target;
 
-    private ConnectionProbe(Object target, Method isConnected) {
+    private ConnectionProbe(ConnectionAware target) {
         this.target = target;
-        this.isConnected = isConnected;
     }
 
     static ConnectionProbe of(Object connector) {
-        Method direct = isConnectedOf(connector.getClass());
-        if (direct != null) {
-            return new ConnectionProbe(connector, direct);
-        }
-        try {
-            Method connection = connector.getClass().getMethod("connection");
-            if (connection.getParameterCount() == 0 && Modifier.isPublic(connection.getDeclaringClass().getModifiers())) {
-                Object c = connection.invoke(connector);
-                Method m = c == null ? null : isConnectedOf(c.getClass());
-                if (m != null) {
-                    return new ConnectionProbe(c, m);
-                }
-            }
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return UNKNOWN;
-        }
-        return UNKNOWN;
-    }
-
-    private static Method isConnectedOf(Class<?> type) {
-        try {
-            Method m = type.getMethod("isConnected");
-            return m.getReturnType() == boolean.class && Modifier.isPublic(m.getDeclaringClass().getModifiers())
-                    ? m : null;
-        } catch (NoSuchMethodException | SecurityException e) {
-            return null;
-        }
+        return connector instanceof ConnectionAware aware ? new ConnectionProbe(aware) : UNKNOWN;
     }
 
     /** @return whether the connector reports its connection state at all */
     boolean known() {
-        return isConnected != null;
+        return target != null;
     }
 
-    /** @return {@code TRUE} or {@code FALSE} as the connector says, or null when it cannot tell */
+    /**
+     * @return {@code TRUE} or {@code FALSE} as the connector says, or null when it cannot tell (it
+     *     does not report its state, or asking it failed)
+     */
     Boolean connected() {
-        if (isConnected == null) {
+        if (target == null) {
             return null;
         }
         try {
-            return (Boolean) isConnected.invoke(target);
-        } catch (ReflectiveOperationException | RuntimeException e) {
+            return target.isConnected();
+        } catch (RuntimeException e) {
             return null;
         }
     }
