@@ -15,9 +15,12 @@ import java.util.stream.Collectors;
  *       connected, and no sink has been failing for longer than the threshold
  *       ({@code http.sinkFailureThreshold}, default 60 s). A sink is failing while its sends
  *       complete exceptionally with no success since; a message the far side refuses for good
- *       ({@link dev.edgeflow.core.MessageRejectedException}) does not count. A connector that
- *       does not tell its connection state (memory, log, jsonl, pubsub, pi4j) is
- *       {@code connection unknown} in its component's detail and does not hold readiness back.
+ *       ({@link dev.edgeflow.core.MessageRejectedException}) does not count. A sink whose
+ *       connection has been down for longer than the same threshold holds readiness back too,
+ *       with or without anything to send. A connector that does not tell its connection state
+ *       (one that is not {@link dev.edgeflow.core.ConnectionAware}: memory, log, jsonl, pubsub,
+ *       pi4j) is {@code connection unknown} in its component's detail and does not hold readiness
+ *       back.
  * </ul>
  *
  * @param live whether every route still runs

@@ -140,6 +140,43 @@ class GatewayHealthTest {
     }
 
     @Test
+    void aSinkWhoseConnectionStaysDownPastTheThresholdHoldsReadinessBackWithNothingToSend() throws Exception {
+        MemorySource.named("hl-down-in");
+        SwitchConnectorProvider.connected("hl-down-out").set(true);
+        GatewayConfig config = load("""
+                sources:
+                  in: {type: memory, options: {name: hl-down-in}}
+                sinks:
+                  cloud: {type: switch, options: {name: hl-down-out}}
+                routes:
+                  - source: in
+                    sink: cloud
+                http: {port: 0, sinkFailureThreshold: 2s}
+                """);
+        try (Gateway gateway = Gateway.start(config)) {
+            assertThat(gateway.health().ready()).isTrue();
+            assertThat(gateway.health().components()).filteredOn(c -> c.kind().equals("sink")).singleElement()
+                    .satisfies(c -> assertThat(c.detail()).isEqualTo("connected, not failing"));
+
+            SwitchConnectorProvider.connected("hl-down-out").set(false);
+            // Seen down by the gateway's own look each second, with no health check in between.
+            await().atMost(Duration.ofSeconds(10)).until(() -> gateway.health().components().stream()
+                    .anyMatch(c -> c.kind().equals("sink") && c.detail().startsWith("not connected for")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !gateway.health().ready());
+            assertThat(gateway.health().failing()).singleElement().satisfies(c -> {
+                assertThat(c.kind()).isEqualTo("sink");
+                assertThat(c.detail()).contains("longer than the threshold of 2000ms").endsWith(", not failing");
+            });
+            assertThat(get(gateway.httpAddress().orElseThrow(), "/health/ready").statusCode()).isEqualTo(503);
+
+            SwitchConnectorProvider.connected("hl-down-out").set(true);
+            assertThat(gateway.health().ready()).isTrue();
+        } finally {
+            SwitchConnectorProvider.connected("hl-down-out").set(true);
+        }
+    }
+
+    @Test
     void stopEndsLivenessAndClosesTheEndpoint() throws Exception {
         MemorySource.named("hl-stop-in");
         MemorySink.named("hl-stop-out");

@@ -179,6 +179,9 @@ class GatewayMetricsTest {
             assertThat(sample(body, "edgeflow_gateway_route_failed_total", "readings")).isZero();
             assertThat(sample(body, "edgeflow_gateway_sink_send_seconds_count", "readings")).isEqualTo(7);
             assertThat(body).contains("edgeflow_gateway_ready{gateway=\"scraped\"} 1.0");
+            // the process's own JVM and process meters, beside the gateway's
+            assertThat(body).contains("jvm_memory_used_bytes{").contains("jvm_threads_live_threads ")
+                    .contains("process_uptime_seconds ").contains("process_cpu_usage ");
 
             assertThat(get(address, "/nothing-here").statusCode()).isEqualTo(404);
             HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(uri(address, "/metrics"))

@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -119,12 +120,18 @@ public final class GatewayRuntime {
             sourceProbes.put(name, ConnectionProbe.of(source));
             fanOuts.put(name, new FanOut(source));
         }
-        if (config.routes().stream().anyMatch(r -> r.batch() != null)) {
+        boolean watchSinks = sinkMonitors.values().stream().anyMatch(m -> m.connection().known());
+        if (watchSinks || config.routes().stream().anyMatch(r -> r.batch() != null)) {
             timer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "edgeflow-gateway-" + config.name() + "-batch");
+                Thread t = new Thread(r, "edgeflow-gateway-" + config.name() + "-timer");
                 t.setDaemon(true);
                 return t;
             });
+        }
+        if (watchSinks) {
+            // Since when a sink's connection is down, for readiness, whether or not anyone asks.
+            timer.scheduleWithFixedDelay(() -> sinkMonitors.values().forEach(SinkMonitor::observeConnection),
+                    1, 1, TimeUnit.SECONDS);
         }
         for (RouteSpec r : config.routes()) {
             pipelines.put(r.name(), startRoute(r));
@@ -154,6 +161,9 @@ public final class GatewayRuntime {
         try {
             http = HttpEndpoint.start(spec, config.name(), this::health, metrics);
         } catch (java.io.IOException | RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
             throw new GatewayException("gateway '" + config.name() + "': the metrics and health endpoint could not "
                     + "listen on " + spec.host() + ":" + spec.port() + ": " + e + "; check http.host and http.port in "
                     + config.file() + " (another process may have the port)", e);
@@ -363,7 +373,7 @@ public final class GatewayRuntime {
         }
         if (timer != null && timer.isShutdown()) {
             live = ready = false;
-            parts.add(new GatewayHealth.Component("gateway", config.name(), false, false, "batch timer stopped"));
+            parts.add(new GatewayHealth.Component("gateway", config.name(), false, false, "timer stopped"));
         }
         for (Map.Entry<String, Pipeline> e : pipelines.entrySet()) {
             boolean running = e.getValue().isRunning();
@@ -395,14 +405,20 @@ public final class GatewayRuntime {
         }
         for (SinkMonitor m : sinkMonitors.values()) {
             Duration failing = m.failingFor();
-            Boolean connected = m.connection().connected();
-            String connection = connected == null ? "connection unknown" : connected ? "connected" : "not connected";
-            boolean ok = failing.compareTo(threshold) <= 0;
+            Boolean connected = m.observeConnection();
+            Duration down = m.disconnectedFor();
+            boolean connectionOk = down.compareTo(threshold) <= 0;
+            String connection = connected == null ? "connection unknown"
+                    : connected ? "connected"
+                    : "not connected for " + format(down) + (connectionOk ? ", under the threshold of "
+                            : ", longer than the threshold of ") + format(threshold);
+            boolean sendsOk = failing.compareTo(threshold) <= 0;
+            boolean ok = sendsOk && connectionOk;
             String detail;
             if (failing.isZero()) {
                 detail = connection + ", not failing";
             } else {
-                detail = connection + ", failing for " + format(failing) + (ok ? ", under the threshold of "
+                detail = connection + ", failing for " + format(failing) + (sendsOk ? ", under the threshold of "
                         : ", longer than the threshold of ") + format(threshold) + ": " + m.lastFailure();
             }
             ready &= ok;

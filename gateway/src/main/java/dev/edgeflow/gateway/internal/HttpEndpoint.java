@@ -30,18 +30,24 @@ final class HttpEndpoint implements AutoCloseable {
     private static final String JSON_TYPE = "application/json; charset=utf-8";
 
     /** What {@code /metrics} serves. */
-    interface Metrics {
+    interface Metrics extends AutoCloseable {
         String contentType();
 
         String scrape();
+
+        @Override
+        default void close() {
+        }
     }
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final Metrics metrics;
 
-    private HttpEndpoint(HttpServer server, ExecutorService executor) {
+    private HttpEndpoint(HttpServer server, ExecutorService executor, Metrics metrics) {
         this.server = server;
         this.executor = executor;
+        this.metrics = metrics;
     }
 
     static HttpEndpoint start(Http spec, String gateway, Supplier<GatewayHealth> health, Metrics metrics)
@@ -63,7 +69,7 @@ final class HttpEndpoint implements AutoCloseable {
             }
         });
         server.start();
-        return new HttpEndpoint(server, executor);
+        return new HttpEndpoint(server, executor, metrics);
     }
 
     private static void serve(HttpExchange exchange, Http spec, Supplier<GatewayHealth> health, Metrics metrics)
@@ -133,5 +139,8 @@ final class HttpEndpoint implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+        if (metrics != null) {
+            metrics.close();
+        }
     }
 }

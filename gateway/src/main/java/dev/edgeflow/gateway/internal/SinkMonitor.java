@@ -9,7 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Whether one declared sink is failing: since when its sends have been completing exceptionally
- * with no success in between, and why. Shared by every route that sends to the sink.
+ * with no success in between, and why; and, where the sink tells, since when its connection has
+ * been down (a client that queues sends while it reconnects fails none of them, so a long outage
+ * would not show otherwise). Shared by every route that sends to the sink.
  *
  * <p>A {@link MessageRejectedException} is not a failure of the sink: the far side answered and
  * refused that one message (too large, not JSON), which says nothing about the next one.
@@ -20,6 +22,7 @@ final class SinkMonitor {
     private final String name;
     private final ConnectionProbe connection;
     private final AtomicLong failingSince = new AtomicLong(NOT_FAILING);
+    private final AtomicLong disconnectedSince = new AtomicLong(NOT_FAILING);
     private volatile Throwable lastFailure;
 
     SinkMonitor(String name, Sink sink) {
@@ -54,6 +57,30 @@ final class SinkMonitor {
     /** @return how long the sink has been failing with no success since; zero when it is not */
     Duration failingFor() {
         long since = failingSince.get();
+        return since == NOT_FAILING ? Duration.ZERO : Duration.ofNanos(Math.max(0, System.nanoTime() - since));
+    }
+
+    /**
+     * Looks at the sink's connection now, and notes since when it has been down: the first look
+     * that found it down, until one finds it up. The gateway looks every second and on every
+     * health check.
+     *
+     * @return {@code TRUE} or {@code FALSE} as the sink says, or null when it does not tell
+     */
+    Boolean observeConnection() {
+        Boolean connected = connection.connected();
+        if (Boolean.FALSE.equals(connected)) {
+            long now = System.nanoTime();
+            disconnectedSince.compareAndSet(NOT_FAILING, now == NOT_FAILING ? now + 1 : now);
+        } else {
+            disconnectedSince.set(NOT_FAILING);
+        }
+        return connected;
+    }
+
+    /** @return how long the connection has been seen down; zero when up or unknown */
+    Duration disconnectedFor() {
+        long since = disconnectedSince.get();
         return since == NOT_FAILING ? Duration.ZERO : Duration.ofNanos(Math.max(0, System.nanoTime() - since));
     }
 
