@@ -410,21 +410,25 @@ public final class GatewayRuntime {
             boolean connectionOk = down.compareTo(threshold) <= 0;
             String connection = connected == null ? "connection unknown"
                     : connected ? "connected"
-                    : "not connected for " + format(down) + (connectionOk ? ", under the threshold of "
-                            : ", longer than the threshold of ") + format(threshold);
+                    : "not connected for " + againstThreshold(down, threshold);
             boolean sendsOk = failing.compareTo(threshold) <= 0;
             boolean ok = sendsOk && connectionOk;
             String detail;
             if (failing.isZero()) {
                 detail = connection + ", not failing";
             } else {
-                detail = connection + ", failing for " + format(failing) + (sendsOk ? ", under the threshold of "
-                        : ", longer than the threshold of ") + format(threshold) + ": " + m.lastFailure();
+                detail = connection + ", failing for " + againstThreshold(failing, threshold) + ": " + m.lastFailure();
             }
             ready &= ok;
             parts.add(new GatewayHealth.Component("sink", m.name(), true, ok, redactor.scrub(detail)));
         }
         return new GatewayHealth(live, ready && live, parts);
+    }
+
+    /** @return such as {@code 75s, longer than the threshold of 60s} */
+    private static String againstThreshold(Duration d, Duration threshold) {
+        return format(d) + (d.compareTo(threshold) <= 0 ? ", under the threshold of " : ", longer than the threshold of ")
+                + format(threshold);
     }
 
     private static String format(Duration d) {

@@ -17,12 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * refused that one message (too large, not JSON), which says nothing about the next one.
  */
 final class SinkMonitor {
-    private static final long NOT_FAILING = Long.MIN_VALUE;
-
     private final String name;
     private final ConnectionProbe connection;
-    private final AtomicLong failingSince = new AtomicLong(NOT_FAILING);
-    private final AtomicLong disconnectedSince = new AtomicLong(NOT_FAILING);
+    private final Since failing = new Since();
+    private final Since disconnected = new Since();
     private volatile Throwable lastFailure;
 
     SinkMonitor(String name, Sink sink) {
@@ -41,7 +39,7 @@ final class SinkMonitor {
     /** Records one send's outcome; returns it as the meters count it. */
     MonitoredSink.Outcome completed(Throwable failure) {
         if (failure == null) {
-            failingSince.set(NOT_FAILING);
+            failing.clear();
             return MonitoredSink.Outcome.SUCCESS;
         }
         Throwable cause = unwrap(failure);
@@ -49,15 +47,13 @@ final class SinkMonitor {
             return MonitoredSink.Outcome.REJECTED;
         }
         lastFailure = cause;
-        long now = System.nanoTime();
-        failingSince.compareAndSet(NOT_FAILING, now == NOT_FAILING ? now + 1 : now);
+        failing.begin();
         return MonitoredSink.Outcome.FAILURE;
     }
 
     /** @return how long the sink has been failing with no success since; zero when it is not */
     Duration failingFor() {
-        long since = failingSince.get();
-        return since == NOT_FAILING ? Duration.ZERO : Duration.ofNanos(Math.max(0, System.nanoTime() - since));
+        return failing.elapsed();
     }
 
     /**
@@ -70,18 +66,16 @@ final class SinkMonitor {
     Boolean observeConnection() {
         Boolean connected = connection.connected();
         if (Boolean.FALSE.equals(connected)) {
-            long now = System.nanoTime();
-            disconnectedSince.compareAndSet(NOT_FAILING, now == NOT_FAILING ? now + 1 : now);
+            disconnected.begin();
         } else {
-            disconnectedSince.set(NOT_FAILING);
+            disconnected.clear();
         }
         return connected;
     }
 
     /** @return how long the connection has been seen down; zero when up or unknown */
     Duration disconnectedFor() {
-        long since = disconnectedSince.get();
-        return since == NOT_FAILING ? Duration.ZERO : Duration.ofNanos(Math.max(0, System.nanoTime() - since));
+        return disconnected.elapsed();
     }
 
     /** @return the cause of the last failed send, or null */
@@ -95,5 +89,26 @@ final class SinkMonitor {
             c = c.getCause();
         }
         return c;
+    }
+
+    /** Since when a condition has held: set by the first {@link #begin()} after a {@link #clear()}. */
+    private static final class Since {
+        private static final long NOT_SET = Long.MIN_VALUE;
+        private final AtomicLong since = new AtomicLong(NOT_SET);
+
+        void begin() {
+            long now = System.nanoTime();
+            since.compareAndSet(NOT_SET, now == NOT_SET ? now + 1 : now);
+        }
+
+        void clear() {
+            since.set(NOT_SET);
+        }
+
+        /** @return how long the condition has held; zero when it does not */
+        Duration elapsed() {
+            long s = since.get();
+            return s == NOT_SET ? Duration.ZERO : Duration.ofNanos(Math.max(0, System.nanoTime() - s));
+        }
     }
 }
