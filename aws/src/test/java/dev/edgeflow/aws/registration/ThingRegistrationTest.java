@@ -114,6 +114,13 @@ class ThingRegistrationTest {
         stubCertificateStatus("ACTIVE");
     }
 
+    /** AWS refuses CreatePolicy as it does when the IAM action is missing. */
+    private void denyCreatePolicy() {
+        aws.stubFor(post(urlPathEqualTo("/policies/" + POLICY)).willReturn(aResponse().withStatus(403)
+                .withHeader("x-amzn-ErrorType", "AccessDeniedException")
+                .withBody("{\"message\":\"Access denied\"}")));
+    }
+
     private void stubCertificateStatus(String status) {
         aws.stubFor(get(urlPathEqualTo("/certificates/" + CERT_ID))
                 .willReturn(okJson(json(Map.of("certificateDescription", Map.of("certificateId", CERT_ID,
@@ -396,9 +403,7 @@ class ThingRegistrationTest {
     @Test
     void tellsTheListenerOfTheStepsBeforeAFailureAndNotOfTheFailedOne() {
         stubFreshAccount();
-        aws.stubFor(post(urlPathEqualTo("/policies/" + POLICY)).willReturn(aResponse().withStatus(403)
-                .withHeader("x-amzn-ErrorType", "AccessDeniedException")
-                .withBody("{\"message\":\"Access denied\"}")));
+        denyCreatePolicy();
         List<StepName> heard = new ArrayList<>();
 
         assertThatThrownBy(() -> registration().onStep(step -> heard.add(step.name())).build().register())
@@ -411,9 +416,7 @@ class ThingRegistrationTest {
     @Test
     void failureAfterTheCertificateLeavesAConfigThroughWhichTheNextRunReusesIt() {
         stubFreshAccount();
-        aws.stubFor(post(urlPathEqualTo("/policies/" + POLICY)).willReturn(aResponse().withStatus(403)
-                .withHeader("x-amzn-ErrorType", "AccessDeniedException")
-                .withBody("{\"message\":\"Access denied\"}")));
+        denyCreatePolicy();
         assertThatThrownBy(() -> registration().build().register())
                 .isInstanceOfSatisfying(RegistrationException.class,
                         e -> assertThat(e.step()).isEqualTo(StepName.POLICY))
