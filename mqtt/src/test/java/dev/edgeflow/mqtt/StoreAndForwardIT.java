@@ -68,7 +68,7 @@ class StoreAndForwardIT {
                         .until(() -> distinct(counter.received()).size() == count);
                 Checked checked = check(counter.received(), count);
                 assertThat(checked.missing).as("lost").isEmpty();
-                assertThat(checked.outOfOrder).as("first copies out of order").isZero();
+                assertThat(checked.outOfOrder).as("first copies out of order").isEmpty();
                 assertThat(before).as("the restart came mid-stream").isLessThan(count);
                 assertThat(a.log().split("connected from .* as restart-bridge-in", -1).length - 1)
                         .as("the bridge connected to A again after the restart").isGreaterThanOrEqualTo(2);
@@ -139,7 +139,7 @@ class StoreAndForwardIT {
                             .collect(Collectors.toList());
                     Checked checked = check(onTopic, count, t, topics);
                     assertThat(checked.missing).as("lost on " + topic).isEmpty();
-                    assertThat(checked.outOfOrder).as("first copies out of order on " + topic).isZero();
+                    assertThat(checked.outOfOrder).as("first copies out of order on " + topic).isEmpty();
                 }
                 int duplicates = arrived.size() - count;
                 // The bridge resends at most its window to B; B may resend its own window (Mosquitto's
@@ -260,7 +260,10 @@ class StoreAndForwardIT {
                 // again). That the damage was found is asserted on the bridge's log below.
                 assertThat(checked.missing).as("the damaged records, and only those").hasSizeBetween(0, 3)
                         .allMatch(i -> i == count - 1 || Math.abs(i - count / 2) < count / 10);
-                assertThat(checked.outOfOrder).isZero();
+                // A record A sends again goes into the spool behind the ones already there, so it
+                // arrives late: only such records may be out of order.
+                assertThat(checked.outOfOrder).as("first copies out of order: only damaged records A sent again")
+                        .hasSizeLessThanOrEqualTo(3).allMatch(i -> i == count - 1 || Math.abs(i - count / 2) < count / 10);
                 assertThat(restarted.errors()).as("the restarted bridge's log")
                         .contains(segment.getFileName().toString()).contains("damaged bytes at offset")
                         .contains("unfinished record");
@@ -349,8 +352,8 @@ class StoreAndForwardIT {
         return new HashSet<>(TestMessages.sequencesOf(messages));
     }
 
-    /** What arrived: missing sequence numbers, duplicates, first copies out of order. */
-    private record Checked(List<Integer> missing, int duplicates, int outOfOrder) {
+    /** What arrived: missing sequence numbers, duplicates, first copies that came after a higher one. */
+    private record Checked(List<Integer> missing, int duplicates, List<Integer> outOfOrder) {
     }
 
     private static Checked check(List<Message> arrived, int count) {
@@ -361,14 +364,14 @@ class StoreAndForwardIT {
     private static Checked check(List<Message> arrived, int count, int first, int step) {
         Set<Integer> seen = new HashSet<>();
         int duplicates = 0;
-        int outOfOrder = 0;
+        List<Integer> outOfOrder = new ArrayList<>();
         int last = -1;
         for (int sequence : TestMessages.sequencesOf(arrived)) {
             if (!seen.add(sequence)) {
                 duplicates++;
             } else {
                 if (sequence < last) {
-                    outOfOrder++;
+                    outOfOrder.add(sequence);
                 }
                 last = sequence;
             }
