@@ -30,9 +30,14 @@
 # - CDS=1: before the measured starts, a training start with -XX:DumpLoadedClassList, and a
 #   static AppCDS archive of the classes it loaded (-Xshare:dump), which the measured starts map
 #   with -XX:SharedArchiveFile; the archive's size is reported.
+# - LAUNCHER=1: the gateway is started as installed, through the tarball's bin/edgeflow with
+#   JAVA_OPTS set to the options and EDGEFLOW_STATE_DIR to a fresh folder, so the launcher's
+#   class-data archive is in play: before the measured starts, one start (not measured) that
+#   writes the archive as it exits; every measured start maps it. The archive's size is reported.
 #
+
 # Settings: JAVA, JCMD, DURATION (300), RATE (1000), SAMPLE_SECONDS (10), FIRST_RUNS (5),
-# FIRST_RATE (100), FIRST_OPTS (-Xmx64m), GATEWAY_OPTS_LIST (-Xmx64m), NMT (1), CDS (0),
+# FIRST_RATE (100), FIRST_OPTS (-Xmx64m), GATEWAY_OPTS_LIST (-Xmx64m), NMT (1), CDS (0), LAUNCHER (0),
 # PARTS ("sizes first rss"), CLI_JAR and TARBALL (cli/target's), EMULATOR, MOSQUITTO, KEEP_TMP. Output and logs go to
 # OUT (benchmarks/target/gateway-footprint); FIGURE lines and a table at the end, to paste.
 # Needs Mosquitto, the emulator (google-cloud-cli-pubsub-emulator), python3 and the jars
@@ -51,6 +56,7 @@ FIRST_OPTS=${FIRST_OPTS:--Xmx64m}
 GATEWAY_OPTS_LIST=${GATEWAY_OPTS_LIST:--Xmx64m}
 NMT=${NMT:-1}
 CDS=${CDS:-0}
+LAUNCHER=${LAUNCHER:-0}
 PARTS=${PARTS:-sizes first rss}
 MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
 OUT=${OUT:-$ROOT/benchmarks/target/gateway-footprint}
@@ -112,6 +118,13 @@ trap cleanup EXIT
 # A copy, so that a rebuild of cli/ during the run does not pull the jar from under the gateway.
 JAR=$TMP/edgeflow-cli.jar
 cp "$CLI_JAR" "$JAR"
+if [[ $LAUNCHER == 1 ]]; then
+    [[ -n $TARBALL ]] || { echo "LAUNCHER=1 needs the tarball: ./mvnw -B -o clean package -pl cli -DskipTests" >&2; exit 2; }
+    tar -xzf "$TARBALL" -C "$TMP"
+    LAUNCH=$(ls "$TMP"/edgeflow-*/bin/edgeflow)
+    LAUNCH_JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v "$JAVA")")")")
+    mkdir -p "$TMP/state"
+fi
 
 wait_for() { # file, text, seconds
     local tries=$(( ${3:-60} * 10 ))
@@ -185,8 +198,14 @@ gateway_file "$TMP/check.yaml" footprint-check "$TOPIC"
 start_gateway() { # tag, JVM options, file, status interval
     local tag=$1 opts=$2 file=$3 interval=$4
     # shellcheck disable=SC2086
-    ( printf '%s\n' "${EPOCHREALTIME/./}" > "$TMP/$tag.t0"; exec "$JAVA" $opts -jar "$JAR" run \
-        --status-interval "$interval" --drain 10s "$file" ) > >(stamp > "$OUT/$tag.out") 2> "$OUT/$tag.err" &
+    if [[ $LAUNCHER == 1 ]]; then # the launcher execs the JVM: the pid is still the JVM's
+        ( printf '%s\n' "${EPOCHREALTIME/./}" > "$TMP/$tag.t0"; JAVA_HOME=$LAUNCH_JAVA_HOME JAVA_OPTS=$opts \
+            EDGEFLOW_STATE_DIR=$TMP/state exec "$LAUNCH" run --status-interval "$interval" --drain 10s "$file" ) \
+            > >(stamp > "$OUT/$tag.out") 2> "$OUT/$tag.err" &
+    else
+        ( printf '%s\n' "${EPOCHREALTIME/./}" > "$TMP/$tag.t0"; exec "$JAVA" $opts -jar "$JAR" run \
+            --status-interval "$interval" --drain 10s "$file" ) > >(stamp > "$OUT/$tag.out") 2> "$OUT/$tag.err" &
+    fi
     gw_pid=$!
     pids+=("$gw_pid")
 }
@@ -222,6 +241,18 @@ if part first; then
         figure "cds classes_listed=$(wc -l < "$TMP/classes.lst") archive_bytes=$(stat -c %s "$TMP/edgeflow.jsa")" \
             "($(mib "$(stat -c %s "$TMP/edgeflow.jsa")") MiB)"
         FIRST_OPTS="$FIRST_OPTS -XX:SharedArchiveFile=$TMP/edgeflow.jsa"
+    fi
+    if [[ $LAUNCHER == 1 ]]; then
+        # The launcher's first run writes its class-data archive as it exits; the measured starts map it.
+        topic_and_subscription "$TOPIC-first" first-train
+        gateway_file "$TMP/first-train.yaml" footprint-first-train "$TOPIC-first"
+        start_gateway first-train "$FIRST_OPTS" "$TMP/first-train.yaml" 0
+        wait_for "$OUT/first-train.out" "edgeflow run: started" 60
+        sleep 5 # forwarding what the publisher sends, so that the send path's classes are archived too
+        stop_gateway
+        archive=$(ls "$TMP"/state/edgeflow-cds-*.jsa* 2>/dev/null | head -1) # .tmp-<pid> until the next run takes it
+        [[ -n $archive ]] || { echo "the launcher wrote no class-data archive into $TMP/state; see $OUT/first-train.err" >&2; exit 1; }
+        figure "launcher_cds archive_bytes=$(stat -c %s "$archive") ($(mib "$(stat -c %s "$archive")") MiB) $(basename "$archive")"
     fi
     for i in $(seq 1 "$FIRST_RUNS"); do
         tag=first-$i

@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,15 +74,7 @@ class CliProcessIT {
 
     @Test
     void theTarballsLauncherRunsTheJarWithJavaOpts() throws Exception {
-        Path tarball = Path.of(System.getProperty("edgeflow.cli.tarball"));
-        assertThat(tarball).isRegularFile();
-        CliProcess untar = CliProcess.startCommand(List.of("tar", "-xzf", tarball.toString(), "-C", dir.toString()),
-                Map.of(), null);
-        assertThat(untar.exitCode(Duration.ofSeconds(60))).as(untar.describe()).isZero();
-        Path home;
-        try (var children = Files.list(dir)) {
-            home = children.filter(Files::isDirectory).findFirst().orElseThrow();
-        }
+        Path home = unpackTarball();
         assertThat(home.resolve("bin/edgeflow")).isExecutable();
         assertThat(home.resolve("lib/edgeflow-cli.jar")).isRegularFile();
         assertThat(home.resolve("etc/edgeflow")).isDirectoryContaining("glob:**/mqtt-bridge.yaml");
@@ -174,5 +168,64 @@ class CliProcessIT {
         assertThat(code).as(p.describe()).isEqualTo(ExitCodes.OK);
         assertThat(p.out()).contains("routes [up]").contains("stopping (signal), draining for up to 5 s")
                 .contains("edgeflow run: stopped, drained");
+    }
+
+    @Test
+    void theLauncherKeepsAClassDataArchiveInTheStateDirectoryThatTheNextRunMaps() throws Exception {
+        Path launcher = unpackTarball().resolve("bin/edgeflow");
+        Path state = Files.createDirectory(dir.resolve("state"));
+        Path file = gatewayFile("gateway.yaml", idleGateway());
+        Map<String, String> env = Map.of("JAVA_HOME", System.getProperty("java.home"),
+                "EDGEFLOW_STATE_DIR", state.toString());
+
+        // One-shot commands leave nothing behind.
+        CliProcess check = CliProcess.startCommand(List.of(launcher.toString(), "check", file.toString()), env, null);
+        assertThat(check.exitCode(Duration.ofSeconds(60))).as(check.describe()).isZero();
+        assertThat(state).isEmptyDirectory();
+
+        // The first run writes the archive as it exits, under a temporary name with its pid.
+        CliProcess first = CliProcess.startCommand(List.of(launcher.toString(), "run", "--drain", "5s", file.toString()),
+                env, null).awaitOut("edgeflow run: started", Duration.ofSeconds(60));
+        assertThat(first.terminate().exitCode(Duration.ofSeconds(60))).as(first.describe()).isEqualTo(ExitCodes.OK);
+        assertThat(state).isDirectoryContaining("regex:.*/edgeflow-cds-[0-9]+-[0-9]+-[0-9]+\\.jsa\\.tmp-[0-9]+");
+
+        // The next run takes it and maps it: with -Xshare:on a JVM that cannot map it does not start.
+        Map<String, String> shareOn = new HashMap<>(env);
+        shareOn.put("JAVA_OPTS", "-Xshare:on -Xlog:cds=info:stderr");
+        CliProcess second = CliProcess.startCommand(List.of(launcher.toString(), "run", "--drain", "5s",
+                file.toString()), shareOn, null).awaitOut("edgeflow run: started", Duration.ofSeconds(60));
+        assertThat(second.terminate().exitCode(Duration.ofSeconds(60))).as(second.describe()).isEqualTo(ExitCodes.OK);
+        List<Path> kept;
+        try (var files = Files.list(state)) {
+            kept = files.collect(Collectors.toList());
+        }
+        assertThat(kept).as("the archive, under its own name now").hasSize(1)
+                .allMatch(f -> f.getFileName().toString().endsWith(".jsa"));
+        assertThat(second.err()).as(second.describe()).contains(kept.get(0).toString());
+    }
+
+    @Test
+    void withEdgeflowCdsOffTheLauncherWritesNoArchive() throws Exception {
+        Path launcher = unpackTarball().resolve("bin/edgeflow");
+        Path state = Files.createDirectory(dir.resolve("state"));
+        Path file = gatewayFile("gateway.yaml", idleGateway());
+        CliProcess p = CliProcess.startCommand(List.of(launcher.toString(), "run", "--drain", "5s", file.toString()),
+                Map.of("JAVA_HOME", System.getProperty("java.home"), "EDGEFLOW_STATE_DIR", state.toString(),
+                        "EDGEFLOW_CDS", "off"), null).awaitOut("edgeflow run: started", Duration.ofSeconds(60));
+
+        assertThat(p.terminate().exitCode(Duration.ofSeconds(60))).as(p.describe()).isEqualTo(ExitCodes.OK);
+        assertThat(state).isEmptyDirectory();
+    }
+
+    /** Unpacks the tarball into this test's folder; returns the installation's folder. */
+    private Path unpackTarball() throws IOException {
+        Path tarball = Path.of(System.getProperty("edgeflow.cli.tarball"));
+        assertThat(tarball).isRegularFile();
+        CliProcess untar = CliProcess.startCommand(List.of("tar", "-xzf", tarball.toString(), "-C", dir.toString()),
+                Map.of(), null);
+        assertThat(untar.exitCode(Duration.ofSeconds(60))).as(untar.describe()).isZero();
+        try (var children = Files.list(dir)) {
+            return children.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
     }
 }
