@@ -35,7 +35,10 @@ public final class Connectors {
             "mqtts", "dev.edgeflow:edgeflow-mqtt",
             "pubsub", "dev.edgeflow:edgeflow-gcp",
             "awsiot", "dev.edgeflow:edgeflow-aws",
-            "pi4j", "dev.edgeflow:edgeflow-pi4j-sensors");
+            "pi4j", "dev.edgeflow:edgeflow-pi4j-sensors",
+            "influxdb", "dev.edgeflow:edgeflow-timeseries",
+            "postgres", "dev.edgeflow:edgeflow-timeseries",
+            "h2", "dev.edgeflow:edgeflow-timeseries");
 
     private static volatile Map<String, ConnectorProvider> providers;
 

@@ -19,7 +19,8 @@ class DocsExamplesTest {
     private static final Map<String, String> ENVIRONMENT = Map.of(
             "CENTRAL_BROKER_HOST", "broker.example.com",
             "CENTRAL_BROKER_PASSWORD", "example-password",
-            "GCP_PROJECT", "example-project");
+            "GCP_PROJECT", "example-project",
+            "INFLUX_PASSWORD", "example-password");
 
     private static List<Path> examples() throws IOException {
         Path docs = Path.of("..", "docs");
@@ -32,7 +33,7 @@ class DocsExamplesTest {
     void everyExampleFileUnderDocsLoadsWithoutProblems() throws IOException {
         List<Path> files = examples();
         assertThat(files).extracting(f -> f.getFileName().toString())
-                .contains("mqtt-bridge.yaml", "local-to-pubsub.yaml", "alerts-to-jsonl.yaml");
+                .contains("mqtt-bridge.yaml", "local-to-pubsub.yaml", "alerts-to-jsonl.yaml", "mqtt-to-influxdb.yaml");
         for (Path file : files) {
             GatewayConfig config = GatewayConfig.load(file, ENVIRONMENT);
             assertThat(config.routeNames()).as(file.toString()).isNotEmpty();
