@@ -132,7 +132,7 @@ class GatewayConfigTest {
         assertThat(problems(GOOD.replace("type: jsonl", "type: jsnol")))
                 .singleElement().asString()
                 .isEqualTo("11:11: unknown sink type 'jsnol' for sink 'archive': no edgeflow connector for scheme 'jsnol'; "
-                        + "available: jsonl, log, memory, mqtt, mqtts, pubsub, switch. Did you mean 'jsonl'?");
+                        + "available: h2, influxdb, jsonl, log, memory, mqtt, mqtts, postgres, pubsub, switch. Did you mean 'jsonl'?");
     }
 
     @Test
