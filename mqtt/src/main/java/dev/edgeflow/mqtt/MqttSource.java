@@ -292,9 +292,10 @@ public final class MqttSource implements Source, ConnectionAware {
     }
 
     /**
-     * Unsubscribes from the client, disconnects (keeping a persistent session on the broker, so
-     * unacknowledged messages come again next time) and completes the subscriber. Idempotent;
-     * waits up to five seconds for the DISCONNECT to go out.
+     * Completes the subscriber, disconnects (keeping a persistent session on the broker, so
+     * unacknowledged messages, and those that arrived after the subscriber stopped taking any,
+     * come again next time) and only then leaves the client. Idempotent; waits up to five
+     * seconds for the DISCONNECT to go out.
      */
     @Override
     public void close() {
@@ -310,8 +311,11 @@ public final class MqttSource implements Source, ConnectionAware {
                     false, null));
             return;
         }
-        b.cancelUpstream();
         b.complete();
+        // Disconnect first, then drop the client's flow: a client with no flow for a QoS 1/2
+        // message acknowledges it itself, so what arrived in between would be lost. Until the
+        // DISCONNECT, arriving messages are held unacknowledged (the bridge is terminated), and
+        // the persistent session brings them again.
         try {
             b.session.close().get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -319,6 +323,7 @@ public final class MqttSource implements Source, ConnectionAware {
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("{}: disconnect did not finish cleanly: {}", name, e.toString());
         }
+        b.cancelUpstream();
         ready.completeExceptionally(new MqttConnectionException(connection.serverUri(), name + " was closed",
                 false, null));
     }
@@ -551,9 +556,14 @@ public final class MqttSource implements Source, ConnectionAware {
             replenish();
         }
 
+        /**
+         * Stops handing messages on, but keeps the client's flow until {@link #close()}
+         * disconnects: a client with no flow for a QoS 1/2 message acknowledges it itself, and
+         * the message would be lost. Messages arriving meanwhile stay unacknowledged (at most
+         * the receive maximum of them) and come again on the session's next connection.
+         */
         @Override
         public void cancel() {
-            cancelUpstream();
             synchronized (emitLock) {
                 terminated = true;
                 waiting.clear();
