@@ -1,6 +1,9 @@
 package dev.edgeflow.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -118,6 +121,7 @@ public final class GatewayRun {
                 : "status every " + describe(statusInterval)) + ", drain deadline "
                 + describe(drain) + " on SIGTERM or Ctrl-C");
         out.flush();
+        markClassDataArchive();
         ScheduledExecutorService status = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "edgeflow-status");
             t.setDaemon(true);
@@ -195,5 +199,30 @@ public final class GatewayRun {
     static String describe(Duration d) {
         long ms = d.toMillis();
         return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+    }
+
+    /**
+     * The system property with which the launcher names the class-data archive this JVM writes
+     * as it exits ({@code -XX:ArchiveClassesAtExit}).
+     */
+    static final String CDS_ARCHIVE_PROPERTY = "edgeflow.cds.archive";
+
+    /**
+     * Tells the launcher that this run started its gateway, so that the archive it writes at exit
+     * holds a gateway's classes: the launcher takes an archive only with this mark, and one
+     * written by a run that failed to start (a bad file, a broker that refused) is made again.
+     */
+    private void markClassDataArchive() {
+        String archive = System.getProperty(CDS_ARCHIVE_PROPERTY);
+        if (archive == null || archive.isBlank()) {
+            return;
+        }
+        try {
+            Files.writeString(Path.of(archive + ".started"), "");
+        } catch (IOException | RuntimeException e) {
+            err.println("edgeflow run: cannot mark the class-data archive " + archive + " (" + e
+                    + "); the next start makes it again");
+            err.flush();
+        }
     }
 }

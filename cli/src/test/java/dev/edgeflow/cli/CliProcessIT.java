@@ -183,11 +183,22 @@ class CliProcessIT {
         assertThat(check.exitCode(Duration.ofSeconds(60))).as(check.describe()).isZero();
         assertThat(state).isEmptyDirectory();
 
-        // The first run writes the archive as it exits, under a temporary name with its pid.
+        // A run that never starts its gateway writes an archive as the JVM exits, but leaves no
+        // mark: the next start throws it away.
+        CliProcess bad = CliProcess.startCommand(List.of(launcher.toString(), "run",
+                gatewayFile("bad.yaml", "routes: nope\n").toString()), env, null);
+        assertThat(bad.exitCode(Duration.ofSeconds(60))).as(bad.describe()).isEqualTo(ExitCodes.INVALID_CONFIG);
+        assertThat(unmarked(state)).as("the failed run's archive").hasSize(1);
+
+        // The first run writes the archive as it exits, under a temporary name with its pid, and a
+        // mark that its gateway started.
         CliProcess first = CliProcess.startCommand(List.of(launcher.toString(), "run", "--drain", "5s", file.toString()),
                 env, null).awaitOut("edgeflow run: started", Duration.ofSeconds(60));
         assertThat(first.terminate().exitCode(Duration.ofSeconds(60))).as(first.describe()).isEqualTo(ExitCodes.OK);
-        assertThat(state).isDirectoryContaining("regex:.*/edgeflow-cds-[0-9]+-[0-9]+-[0-9]+\\.jsa\\.tmp-[0-9]+");
+        List<Path> written = unmarked(state);
+        assertThat(written).as("the failed run's archive went, the first run's came").hasSize(1)
+                .allMatch(f -> f.getFileName().toString().matches("edgeflow-cds-[0-9]+-[0-9]+-[0-9]+\\.jsa\\.tmp-[0-9]+"));
+        assertThat(Path.of(written.get(0) + ".started")).exists();
 
         // The next run takes it and maps it: with -Xshare:on a JVM that cannot map it does not start.
         Map<String, String> shareOn = new HashMap<>(env);
@@ -215,6 +226,13 @@ class CliProcessIT {
 
         assertThat(p.terminate().exitCode(Duration.ofSeconds(60))).as(p.describe()).isEqualTo(ExitCodes.OK);
         assertThat(state).isEmptyDirectory();
+    }
+
+    /** The archives in a state folder, without the marks beside them. */
+    private static List<Path> unmarked(Path state) throws IOException {
+        try (var files = Files.list(state)) {
+            return files.filter(f -> !f.getFileName().toString().endsWith(".started")).collect(Collectors.toList());
+        }
     }
 
     /** Unpacks the tarball into this test's folder; returns the installation's folder. */
