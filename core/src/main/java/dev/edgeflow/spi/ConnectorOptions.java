@@ -17,6 +17,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -295,6 +297,49 @@ public final class ConnectorOptions {
             throw bad(name, v, allowed);
         }
         return d;
+    }
+
+    /**
+     * Passes a duration option to a builder's setter, if it is given: the value as
+     * {@link #duration(String, Duration)} reads it, and what the setter refuses reported as
+     * {@link #applying(String, Supplier)} does.
+     *
+     * @param name the option
+     * @param setter the builder's method, such as {@code builder::closeTimeout}
+     * @throws InvalidOptionException if it is not a positive duration, or the setter refuses it
+     * @since 0.1.0
+     */
+    public void ifDuration(String name, Consumer<Duration> setter) {
+        if (values.containsKey(name)) {
+            Duration d = duration(name, Duration.ZERO);
+            applying(name, () -> {
+                setter.accept(d);
+                return null;
+            });
+        }
+    }
+
+    /**
+     * Runs a builder call that takes an option's value, so that what the builder refuses (an
+     * {@link IllegalArgumentException}) becomes an {@link InvalidOptionException} that names
+     * the option: {@code option 'batchBytes' of connector 'pubsub': <the builder's message>}.
+     *
+     * @param name the option the call uses
+     * @param call the builder call
+     * @param <T> what the call returns
+     * @return what the call returned
+     * @throws InvalidOptionException if the call refused the value
+     * @since 0.1.0
+     */
+    public <T> T applying(String name, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (InvalidOptionException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidOptionException(name, "option '" + name + "' of connector '" + scheme + "': "
+                    + e.getMessage());
+        }
     }
 
     /**

@@ -75,4 +75,32 @@ class ConnectorOptionsTest {
         assertThatThrownBy(() -> ConnectorOptions.of("jsonl", Map.of("zzzzzz", "1")).requireOnly(java.util.Set.of("path")))
                 .hasMessage("connector 'jsonl' has no option 'zzzzzz'. It takes: path");
     }
+
+    @Test
+    void aValueTheBuilderRefusesIsReportedAsAProblemOfItsOption() {
+        ConnectorOptions o = ConnectorOptions.of("pubsub", Map.of("batchBytes", "20MB"));
+
+        assertThatThrownBy(() -> o.applying("batchBytes", () -> {
+            throw new IllegalArgumentException("batchBytes 20971520 is above the 10 MB request limit");
+        })).isInstanceOf(InvalidOptionException.class)
+                .hasMessage("option 'batchBytes' of connector 'pubsub': batchBytes 20971520 is above the 10 MB request limit")
+                .extracting(e -> ((InvalidOptionException) e).option()).isEqualTo("batchBytes");
+        assertThat(o.applying("batchBytes", () -> 42)).isEqualTo(42);
+    }
+
+    @Test
+    void aDurationOptionReachesTheSetterOnlyWhenGiven() {
+        ConnectorOptions o = ConnectorOptions.of("awsiot", Map.of("closeTimeout", "250ms", "keepAlive", "0s"));
+        java.util.List<java.time.Duration> set = new java.util.ArrayList<>();
+
+        o.ifDuration("closeTimeout", set::add);
+        o.ifDuration("offlineTimeout", set::add);
+
+        assertThat(set).containsExactly(java.time.Duration.ofMillis(250));
+        assertThatThrownBy(() -> o.ifDuration("keepAlive", set::add)).isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining("keepAlive");
+        assertThatThrownBy(() -> o.ifDuration("closeTimeout", d -> {
+            throw new IllegalArgumentException("closeTimeout must be at least 1 s");
+        })).hasMessage("option 'closeTimeout' of connector 'awsiot': closeTimeout must be at least 1 s");
+    }
 }

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * Scheme {@code awsiot}: an {@link AwsIotSink} or an {@link AwsIotSource} on a connection of its
@@ -69,7 +68,7 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
     private static Sink sink(ConnectorOptions o, boolean create) {
         o.requireOnly(SINK);
         AwsIotSink.Builder b = AwsIotSink.builder();
-        qos(o).ifPresent(q -> option(o, "qos", () -> b.qos(q)));
+        qos(o).ifPresent(q -> o.applying("qos", () -> b.qos(q)));
         if (o.string("maxInFlight").isPresent()) {
             b.maxInFlight(o.integer("maxInFlight", 100, 1, 65_535));
         }
@@ -79,23 +78,17 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
         if (o.string("batchBytes").isPresent() || o.string("batchDelay").isPresent()) {
             long bytes = o.size("batchBytes", 128 * 1024);
             Duration delay = o.duration("batchDelay", Duration.ofMillis(500));
-            option(o, "batchBytes", () -> b.batching((int) Math.min(bytes, Integer.MAX_VALUE), delay));
+            o.applying("batchBytes", () -> b.batching((int) Math.min(bytes, Integer.MAX_VALUE), delay));
         }
-        if (o.string("offlineTimeout").isPresent()) {
-            Duration d = o.duration("offlineTimeout", Duration.ofSeconds(30));
-            option(o, "offlineTimeout", () -> b.offlineTimeout(d));
-        }
-        if (o.string("closeTimeout").isPresent()) {
-            Duration d = o.duration("closeTimeout", Duration.ofSeconds(10));
-            option(o, "closeTimeout", () -> b.closeTimeout(d));
-        }
+        o.ifDuration("offlineTimeout", b::offlineTimeout);
+        o.ifDuration("closeTimeout", b::closeTimeout);
         o.string("name").ifPresent(b::name);
         AwsIotConnection connection = connection(o, create);
         if (!create) {
             return null;
         }
         try {
-            return option(o, "batchBytes", () -> b.ownConnection(connection).build());
+            return o.applying("batchBytes", () -> b.ownConnection(connection).build());
         } catch (RuntimeException e) {
             connection.close();
             throw e;
@@ -108,12 +101,9 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
         AwsIotSource.Builder b = AwsIotSource.builder();
         Qos qos = qos(o).orElse(Qos.AT_LEAST_ONCE);
         for (String f : filters.split(",")) {
-            option(o, "subscribe", () -> b.subscribe(f.trim(), qos));
+            o.applying("subscribe", () -> b.subscribe(f.trim(), qos));
         }
-        if (o.string("closeTimeout").isPresent()) {
-            Duration d = o.duration("closeTimeout", Duration.ofSeconds(5));
-            option(o, "closeTimeout", () -> b.closeTimeout(d));
-        }
+        o.ifDuration("closeTimeout", b::closeTimeout);
         o.string("name").ifPresent(b::name);
         AwsIotConnection connection = connection(o, create);
         return create ? b.ownConnection(connection).build() : null;
@@ -132,7 +122,7 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
         if (o.string("config").isPresent()) {
             Path file = o.path("config", "/etc/edgeflow/edgeflow-aws.json");
             if (create) {
-                b.config(option(o, "config", () -> DeviceConfig.load(file)));
+                b.config(o.applying("config", () -> DeviceConfig.load(file)));
             }
         }
         o.string("host").ifPresent(b::endpoint);
@@ -161,14 +151,8 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
             limits = limits.withPublishesPerSecond(o.integer("publishesPerSecond", 100, 0, 100_000));
         }
         b.limits(limits);
-        if (o.string("keepAlive").isPresent()) {
-            Duration d = o.duration("keepAlive", Duration.ofSeconds(30));
-            option(o, "keepAlive", () -> b.keepAlive(d));
-        }
-        if (o.string("sessionExpiry").isPresent()) {
-            Duration d = o.duration("sessionExpiry", Duration.ofHours(1));
-            option(o, "sessionExpiry", () -> b.sessionExpiry(d));
-        }
+        o.ifDuration("keepAlive", b::keepAlive);
+        o.ifDuration("sessionExpiry", b::sessionExpiry);
         if (!create) {
             checkRequired(o, limits);
             return null;
@@ -199,23 +183,12 @@ public final class AwsIotConnectorProvider implements ConnectorProvider {
         }
         o.requireString("host", "abc123-ats.iot.eu-west-1.amazonaws.com (the account's iot:Data-ATS endpoint)");
         String clientId = o.requireString("clientId", "rpi-01 (the thing name)");
-        option(o, "clientId", () -> {
+        o.applying("clientId", () -> {
             limits.checkClientId(clientId);
             return null;
         });
         o.requireString("certificate", "/etc/edgeflow/device.cert.pem");
         o.requireString("privateKey", "/etc/edgeflow/device.private.key");
-    }
-
-    /** Runs a builder call, turning its IllegalArgumentException into one that names the option. */
-    private static <T> T option(ConnectorOptions o, String name, Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (InvalidOptionException e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new InvalidOptionException(name, "option '" + name + "' of connector 'awsiot': " + e.getMessage());
-        }
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

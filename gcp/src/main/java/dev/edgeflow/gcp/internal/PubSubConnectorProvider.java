@@ -8,11 +8,9 @@ import dev.edgeflow.gcp.PubSubSource;
 import dev.edgeflow.spi.ConnectorOptions;
 import dev.edgeflow.spi.ConnectorProvider;
 import dev.edgeflow.spi.InvalidOptionException;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * Scheme {@code pubsub}: a {@link PubSubSink} on a topic, or a {@link PubSubSource} on a
@@ -62,36 +60,27 @@ public final class PubSubConnectorProvider implements ConnectorProvider {
     private static PubSubSink.Builder sinkBuilder(ConnectorOptions o) {
         o.requireOnly(SINK);
         String topic = resource(o, "topic", "iot-sensor-data");
-        PubSubSink.Builder b = option(o, "topic", () -> PubSubSink.builder(connection(o), topic));
+        PubSubSink.Builder b = o.applying("topic", () -> PubSubSink.builder(connection(o), topic));
         if (o.string("batchMessages").isPresent()) {
             int n = o.integer("batchMessages", 100, 1, 1000);
             b.batchMessages(n);
         }
         if (o.string("batchBytes").isPresent()) {
             long n = o.size("batchBytes", 1);
-            option(o, "batchBytes", () -> b.batchBytes(n));
+            o.applying("batchBytes", () -> b.batchBytes(n));
         }
-        if (o.string("batchDelay").isPresent()) {
-            Duration d = o.duration("batchDelay", Duration.ZERO);
-            option(o, "batchDelay", () -> b.batchDelay(d));
-        }
+        o.ifDuration("batchDelay", b::batchDelay);
         if (o.string("maxOutstandingMessages").isPresent()) {
             int n = o.integer("maxOutstandingMessages", 1000, 1, Integer.MAX_VALUE);
             b.maxOutstandingMessages(n);
         }
         if (o.string("maxOutstandingBytes").isPresent()) {
             long n = o.size("maxOutstandingBytes", 1);
-            option(o, "maxOutstandingBytes", () -> b.maxOutstandingBytes(n));
+            o.applying("maxOutstandingBytes", () -> b.maxOutstandingBytes(n));
         }
-        if (o.string("retryTimeout").isPresent()) {
-            Duration d = o.duration("retryTimeout", Duration.ZERO);
-            option(o, "retryTimeout", () -> b.retryTimeout(d));
-        }
-        if (o.string("closeTimeout").isPresent()) {
-            Duration d = o.duration("closeTimeout", Duration.ZERO);
-            option(o, "closeTimeout", () -> b.closeTimeout(d));
-        }
-        o.string("topicAttribute").ifPresent(a -> option(o, "topicAttribute", () -> b.topicAttribute(a)));
+        o.ifDuration("retryTimeout", b::retryTimeout);
+        o.ifDuration("closeTimeout", b::closeTimeout);
+        o.string("topicAttribute").ifPresent(a -> o.applying("topicAttribute", () -> b.topicAttribute(a)));
         o.string("orderingKeyHeader").ifPresent(b::orderingKeyFromHeader);
         if (o.bool("orderingKeyFromTopic", false)) {
             if (o.string("orderingKeyHeader").isPresent()) {
@@ -120,24 +109,18 @@ public final class PubSubConnectorProvider implements ConnectorProvider {
     private static PubSubSource.Builder sourceBuilder(ConnectorOptions o) {
         o.requireOnly(SOURCE);
         String subscription = resource(o, "subscription", "iot-sensor-sub");
-        PubSubSource.Builder b = option(o, "subscription", () -> PubSubSource.builder(connection(o), subscription));
-        o.string("messageTopic").ifPresent(t -> option(o, "messageTopic", () -> b.topic(t)));
+        PubSubSource.Builder b = o.applying("subscription", () -> PubSubSource.builder(connection(o), subscription));
+        o.string("messageTopic").ifPresent(t -> o.applying("messageTopic", () -> b.topic(t)));
         o.string("topicFromAttribute").ifPresent(b::topicFromAttribute);
         if (o.string("maxOutstandingMessages").isPresent()) {
             b.maxOutstandingMessages(o.integer("maxOutstandingMessages", 1000, 1, Integer.MAX_VALUE));
         }
         if (o.string("maxOutstandingBytes").isPresent()) {
             long n = o.size("maxOutstandingBytes", 1);
-            option(o, "maxOutstandingBytes", () -> b.maxOutstandingBytes(n));
+            o.applying("maxOutstandingBytes", () -> b.maxOutstandingBytes(n));
         }
-        if (o.string("maxAckExtension").isPresent()) {
-            Duration d = o.duration("maxAckExtension", Duration.ZERO);
-            option(o, "maxAckExtension", () -> b.maxAckExtension(d));
-        }
-        if (o.string("closeTimeout").isPresent()) {
-            Duration d = o.duration("closeTimeout", Duration.ZERO);
-            option(o, "closeTimeout", () -> b.closeTimeout(d));
-        }
+        o.ifDuration("maxAckExtension", b::maxAckExtension);
+        o.ifDuration("closeTimeout", b::closeTimeout);
         if (o.string("parallelPulls").isPresent()) {
             b.parallelPulls(o.integer("parallelPulls", 1, 1, 16));
         }
@@ -145,7 +128,7 @@ public final class PubSubConnectorProvider implements ConnectorProvider {
             b.threads(o.integer("threads", 2, 1, 64));
         }
         b.exactlyOnce(o.bool("exactlyOnce", false));
-        o.string("createOnTopic").ifPresent(t -> option(o, "createOnTopic", () -> b.createIfMissing(t)));
+        o.string("createOnTopic").ifPresent(t -> o.applying("createOnTopic", () -> b.createIfMissing(t)));
         o.string("name").ifPresent(b::name);
         return b;
     }
@@ -156,13 +139,13 @@ public final class PubSubConnectorProvider implements ConnectorProvider {
             throw new InvalidOptionException("project", "connector 'pubsub' needs the project id: write "
                     + "pubsub://my-project/iot-sensor-data or add ?project=my-project");
         }
-        PubSubConnection.Builder b = option(o, "project", () -> PubSubConnection.builder(project));
-        o.string("emulatorHost").ifPresent(h -> option(o, "emulatorHost", () -> b.emulatorHost(h)));
+        PubSubConnection.Builder b = o.applying("project", () -> PubSubConnection.builder(project));
+        o.string("emulatorHost").ifPresent(h -> o.applying("emulatorHost", () -> b.emulatorHost(h)));
         if (o.string("credentialsFile").isPresent()) {
             b.credentialsFile(o.path("credentialsFile", "/etc/edgeflow/service-account.json"));
         }
-        o.string("endpoint").ifPresent(e -> option(o, "endpoint", () -> b.endpoint(e)));
-        return option(o, "emulatorHost", b::build);
+        o.string("endpoint").ifPresent(e -> o.applying("endpoint", () -> b.endpoint(e)));
+        return o.applying("emulatorHost", b::build);
     }
 
     /** The topic or subscription id: the option, or the URI path. */
@@ -177,17 +160,6 @@ public final class PubSubConnectorProvider implements ConnectorProvider {
         return path.or(() -> option).orElseThrow(() -> new InvalidOptionException(kind, "connector 'pubsub' "
                 + (kind.equals("topic") ? "sink" : "source") + " needs a " + kind + " id: write pubsub://my-project/"
                 + example + " or add ?" + kind + "=" + example));
-    }
-
-    /** Runs a builder call, turning its IllegalArgumentException into one that names the option. */
-    private static <T> T option(ConnectorOptions o, String name, Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (InvalidOptionException e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new InvalidOptionException(name, "option '" + name + "' of connector 'pubsub': " + e.getMessage());
-        }
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

@@ -71,12 +71,7 @@ public final class MqttConnectorProvider implements ConnectorProvider {
         if (topics != null) {
             for (String t : topics.split(",")) {
                 if (!t.isBlank()) {
-                    try {
-                        b.subscribe(t.trim());
-                    } catch (IllegalArgumentException e) {
-                        throw new InvalidOptionException("topics", "option 'topics' of connector '" + options.scheme()
-                                + "': " + e.getMessage());
-                    }
+                    options.applying("topics", () -> b.subscribe(t.trim()));
                 }
             }
         }

@@ -108,8 +108,8 @@ public final class Pi4jConnectorProvider implements ConnectorProvider {
         List<InputSpec> inputs = inputs(options);
         Duration debounce = options.duration("debounce", Duration.ofMillis(50));
         SensorSource.Builder b = SensorSource.builder(device);
-        options.string("topic").ifPresent(t -> option(options, "topic", () -> b.topic(t)));
-        options.string("errorTopic").ifPresent(t -> option(options, "errorTopic", () -> b.errorTopic(t)));
+        options.string("topic").ifPresent(t -> options.applying("topic", () -> b.topic(t)));
+        options.string("errorTopic").ifPresent(t -> options.applying("errorTopic", () -> b.errorTopic(t)));
         if (options.string("timestampFormat").isPresent()) {
             b.timestampFormat(options.enumValue("timestampFormat", SensorSource.TimestampFormat.class,
                     SensorSource.TimestampFormat.EPOCH_SECONDS));
@@ -292,15 +292,6 @@ public final class Pi4jConnectorProvider implements ConnectorProvider {
         }
         throw new InvalidOptionException(option, "option '" + option + "' of connector 'pi4j' has entry '" + entry
                 + "' whose pin '" + text + "' is not a BCM GPIO number (0 to 53, such as 17 for physical pin 11)");
-    }
-
-    private static void option(ConnectorOptions options, String name, Runnable set) {
-        try {
-            set.run();
-        } catch (IllegalArgumentException e) {
-            throw new InvalidOptionException(name, "option '" + name + "' of connector '" + options.scheme() + "': "
-                    + e.getMessage());
-        }
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -21,7 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * Schemes {@code influxdb}, {@code postgres} and {@code h2}: a {@link TimeSeriesSink} over an
@@ -134,31 +133,25 @@ public final class TimeSeriesConnectorProvider implements ConnectorProvider {
         ReadingParser.Builder parser = ReadingParser.builder();
         if (o.string("maxFutureSkew").isPresent()) {
             Duration d = o.duration("maxFutureSkew", Duration.ZERO);
-            option(o, "maxFutureSkew", () -> parser.maxFutureSkew(d));
+            o.applying("maxFutureSkew", () -> parser.maxFutureSkew(d));
         }
-        o.string("topicTag").ifPresent(t -> option(o, "topicTag", () -> parser.topicTag(t)));
+        o.string("topicTag").ifPresent(t -> o.applying("topicTag", () -> parser.topicTag(t)));
         TimeSeriesSink.Builder b = TimeSeriesSink.builder(store).parser(parser.build()).closeStoreOnClose(true);
         if (o.string("maxBatchSize").isPresent()) {
             int n = o.integer("maxBatchSize", 500, 1, Integer.MAX_VALUE);
-            option(o, "maxBatchSize", () -> b.maxBatchSize(n));
+            o.applying("maxBatchSize", () -> b.maxBatchSize(n));
         }
-        if (o.string("maxBatchDelay").isPresent()) {
-            Duration d = o.duration("maxBatchDelay", Duration.ZERO);
-            option(o, "maxBatchDelay", () -> b.maxBatchDelay(d));
-        }
+        o.ifDuration("maxBatchDelay", b::maxBatchDelay);
         if (o.string("maxPending").isPresent()) {
             int n = o.integer("maxPending", 10_000, 1, Integer.MAX_VALUE);
-            option(o, "maxPending", () -> b.maxPending(n));
+            o.applying("maxPending", () -> b.maxPending(n));
         }
         if (o.string("maxTrackedDevices").isPresent()) {
             int n = o.integer("maxTrackedDevices", 10_000, 1, Integer.MAX_VALUE);
-            option(o, "maxTrackedDevices", () -> b.maxTrackedDevices(n));
+            o.applying("maxTrackedDevices", () -> b.maxTrackedDevices(n));
         }
-        if (o.string("closeTimeout").isPresent()) {
-            Duration d = o.duration("closeTimeout", Duration.ZERO);
-            option(o, "closeTimeout", () -> b.closeTimeout(d));
-        }
-        o.string("name").ifPresent(n -> option(o, "name", () -> b.name(n)));
+        o.ifDuration("closeTimeout", b::closeTimeout);
+        o.string("name").ifPresent(n -> o.applying("name", () -> b.name(n)));
         return b;
     }
 
@@ -177,14 +170,14 @@ public final class TimeSeriesConnectorProvider implements ConnectorProvider {
             String org = o.requireString("org", "my-org");
             String bucket = o.requireString("bucket", "iot");
             String token = o.requireString("token", "${file:/etc/edgeflow/influx-token}");
-            InfluxDbStore.V2Builder b = option(o, "url", () -> InfluxDbStore.v2(url, org, bucket, token));
+            InfluxDbStore.V2Builder b = o.applying("url", () -> InfluxDbStore.v2(url, org, bucket, token));
             return common(o, b).build();
         }
         String database = o.string("database").or(() -> path(o)).orElseThrow(() -> new InvalidOptionException(
                 "database", "connector 'influxdb' needs the database (InfluxDB 1.x): add database: iot, or write "
                 + "influxdb://localhost:8086/iot; for InfluxDB 2.x give org, bucket and token instead"));
-        InfluxDbStore.V1Builder b = option(o, "url", () -> InfluxDbStore.v1(url, database));
-        o.string("retentionPolicy").ifPresent(p -> option(o, "retentionPolicy", () -> b.retentionPolicy(p)));
+        InfluxDbStore.V1Builder b = o.applying("url", () -> InfluxDbStore.v1(url, database));
+        o.string("retentionPolicy").ifPresent(p -> o.applying("retentionPolicy", () -> b.retentionPolicy(p)));
         Optional<String> user = o.string("username");
         Optional<String> password = o.string("password");
         if (user.isPresent() != password.isPresent()) {
@@ -192,13 +185,13 @@ public final class TimeSeriesConnectorProvider implements ConnectorProvider {
             throw new InvalidOptionException(missing, "connector 'influxdb' needs username and password together; "
                     + "add " + missing);
         }
-        user.ifPresent(u -> option(o, "username", () -> b.credentials(u, password.get())));
+        user.ifPresent(u -> o.applying("username", () -> b.credentials(u, password.get())));
         b.createDatabaseIfMissing(o.bool("createDatabase", false));
         return common(o, b).build();
     }
 
     private static <B extends InfluxDbStore.Builder<B>> B common(ConnectorOptions o, B b) {
-        o.string("measurement").ifPresent(m -> option(o, "measurement", () -> b.measurement(m)));
+        o.string("measurement").ifPresent(m -> o.applying("measurement", () -> b.measurement(m)));
         if (o.string("precision").isPresent()) {
             String p = o.string("precision").get().trim().toLowerCase(Locale.ROOT);
             ChronoUnit unit = PRECISIONS.get(p);
@@ -208,14 +201,8 @@ public final class TimeSeriesConnectorProvider implements ConnectorProvider {
             b.precision(unit);
         }
         b.gzip(o.bool("gzip", true));
-        if (o.string("connectTimeout").isPresent()) {
-            Duration d = o.duration("connectTimeout", Duration.ZERO);
-            option(o, "connectTimeout", () -> b.connectTimeout(d));
-        }
-        if (o.string("requestTimeout").isPresent()) {
-            Duration d = o.duration("requestTimeout", Duration.ZERO);
-            option(o, "requestTimeout", () -> b.requestTimeout(d));
-        }
+        o.ifDuration("connectTimeout", b::connectTimeout);
+        o.ifDuration("requestTimeout", b::requestTimeout);
         if (o.string("maxAttempts").isPresent()) {
             int n = o.integer("maxAttempts", 3, 1, 100);
             b.maxAttempts(n);
@@ -273,18 +260,12 @@ public final class TimeSeriesConnectorProvider implements ConnectorProvider {
         JdbcTimeSeriesStore.Builder b = JdbcTimeSeriesStore.builder().url(url);
         o.string("user").or(() -> o.string("username")).ifPresent(b::user);
         o.string("password").ifPresent(b::password);
-        o.string("table").ifPresent(t -> option(o, "table", () -> b.table(t)));
+        o.string("table").ifPresent(t -> o.applying("table", () -> b.table(t)));
         if (o.string("poolSize").isPresent()) {
             b.poolSize(o.integer("poolSize", 4, 1, 64));
         }
-        if (o.string("connectionTimeout").isPresent()) {
-            Duration d = o.duration("connectionTimeout", Duration.ZERO);
-            option(o, "connectionTimeout", () -> b.connectionTimeout(d));
-        }
-        if (o.string("queryTimeout").isPresent()) {
-            Duration d = o.duration("queryTimeout", Duration.ZERO);
-            option(o, "queryTimeout", () -> b.queryTimeout(d));
-        }
+        o.ifDuration("connectionTimeout", b::connectionTimeout);
+        o.ifDuration("queryTimeout", b::queryTimeout);
         return build ? open(o, "url", b::build) : null;
     }
 
@@ -316,18 +297,6 @@ public final class TimeSeriesConnectorProvider implements ConnectorProvider {
     /** The URI path without its leading slash, if any. */
     private static Optional<String> path(ConnectorOptions o) {
         return o.string("path").map(p -> p.startsWith("/") ? p.substring(1) : p).filter(p -> !p.isEmpty());
-    }
-
-    /** Runs a builder call, turning its IllegalArgumentException into one that names the option. */
-    private static <T> T option(ConnectorOptions o, String name, Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (InvalidOptionException e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new InvalidOptionException(name, "option '" + name + "' of connector '" + o.scheme() + "': "
-                    + e.getMessage());
-        }
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
