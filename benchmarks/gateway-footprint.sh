@@ -219,6 +219,17 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (
 # An array, not a function: started with &, a simple command is exec'd, so $! is the JVM's pid.
 LOAD=("$JAVA" -Xmx256m -cp "$BENCH_JAR" dev.edgeflow.benchmarks.gateway.FootprintLoadMain)
 
+# A start that is not measured, forwarding for 5 s what the publisher sends, so that the classes
+# of the send path are loaded too (for a class list or the launcher's archive).
+training_start() { # JVM options
+    topic_and_subscription "$TOPIC-first" first-train
+    gateway_file "$TMP/first-train.yaml" footprint-first-train "$TOPIC-first"
+    start_gateway first-train "$1" "$TMP/first-train.yaml" 0
+    wait_for "$OUT/first-train.out" "edgeflow run: started" 60
+    sleep 5
+    stop_gateway
+}
+
 if part first; then
     echo "time to first message: $FIRST_RUNS starts with $FIRST_OPTS while $FIRST_RATE msg/s are published"
     "${LOAD[@]}" publish --mqtt "mqtt://127.0.0.1:$mport" --run first --rate "$FIRST_RATE" --seconds 0 \
@@ -229,12 +240,7 @@ if part first; then
     if [[ $CDS == 1 ]]; then
         # A training start lists the classes the gateway loads up to forwarding; a static AppCDS
         # archive of them (JDK 17's -Xshare:dump) is then mapped by every measured start.
-        topic_and_subscription "$TOPIC-first" first-train
-        gateway_file "$TMP/first-train.yaml" footprint-first-train "$TOPIC-first"
-        start_gateway first-train "$FIRST_OPTS -XX:DumpLoadedClassList=$TMP/classes.lst" "$TMP/first-train.yaml" 0
-        wait_for "$OUT/first-train.out" "edgeflow run: started" 60
-        sleep 5 # forwarding what the publisher sends, so that the send path's classes are listed too
-        stop_gateway
+        training_start "$FIRST_OPTS -XX:DumpLoadedClassList=$TMP/classes.lst"
         # shellcheck disable=SC2086
         "$JAVA" $FIRST_OPTS -Xshare:dump -XX:SharedClassListFile="$TMP/classes.lst" \
             -XX:SharedArchiveFile="$TMP/edgeflow.jsa" -cp "$JAR" > "$OUT/cds-dump.log" 2>&1 \
@@ -245,12 +251,7 @@ if part first; then
     fi
     if [[ $LAUNCHER == 1 ]]; then
         # The launcher's first run writes its class-data archive as it exits; the measured starts map it.
-        topic_and_subscription "$TOPIC-first" first-train
-        gateway_file "$TMP/first-train.yaml" footprint-first-train "$TOPIC-first"
-        start_gateway first-train "$FIRST_OPTS" "$TMP/first-train.yaml" 0
-        wait_for "$OUT/first-train.out" "edgeflow run: started" 60
-        sleep 5 # forwarding what the publisher sends, so that the send path's classes are archived too
-        stop_gateway
+        training_start "$FIRST_OPTS"
         archive=$(ls "$TMP"/state/edgeflow-cds-*.jsa* 2>/dev/null | head -1) # .tmp-<pid> until the next run takes it
         [[ -n $archive ]] || { echo "the launcher wrote no class-data archive into $TMP/state; see $OUT/first-train.err" >&2; exit 1; }
         figure "launcher_cds archive_bytes=$(stat -c %s "$archive") ($(mib "$(stat -c %s "$archive")") MiB) $(basename "$archive")"
