@@ -17,9 +17,9 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * {@link Main}): INFO for {@code run} and {@code demo}, whose log is their journal, WARN for the
  * one-shot commands, DEBUG with {@code --verbose}. Other libraries log at WARN.
  *
- * <p>Set in code rather than in a {@code logback.xml}: reading an XML file costs a gateway's
- * start about a quarter of a second and some 600 classes (logback's Joran and the JDK's XML
- * parser), for a configuration that never changes. A user who wants another log passes
+ * <p>Set in code rather than in a {@code logback.xml}: reading an XML file loads some 300 more
+ * classes at every start (logback's Joran and the JDK's XML parser), for a configuration that
+ * never changes. A user who wants another log passes
  * {@code -Dlogback.configurationFile=<file>}, and logback reads that file instead.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_NORMAL_PRIORITY)

@@ -13,7 +13,6 @@ import dev.edgeflow.timeseries.influx.InfluxDbStore;
 import dev.edgeflow.timeseries.jdbc.JdbcTimeSeriesStore;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.List;
@@ -114,7 +113,7 @@ public final class TimeSeriesConnectorProvider implements ConnectorProvider {
         sink(o, UNCHECKED_STORE);
     }
 
-    private TimeSeriesStore store(ConnectorOptions o) {
+    private static TimeSeriesStore store(ConnectorOptions o) {
         switch (o.scheme()) {
             case "influxdb":
                 return influx(o);
@@ -131,10 +130,7 @@ public final class TimeSeriesConnectorProvider implements ConnectorProvider {
     /** The sink's builder with its options, unbuilt: building it starts the sink's writer. */
     private static TimeSeriesSink.Builder sink(ConnectorOptions o, TimeSeriesStore store) {
         ReadingParser.Builder parser = ReadingParser.builder();
-        if (o.string("maxFutureSkew").isPresent()) {
-            Duration d = o.duration("maxFutureSkew", Duration.ZERO);
-            o.applying("maxFutureSkew", () -> parser.maxFutureSkew(d));
-        }
+        o.ifDuration("maxFutureSkew", parser::maxFutureSkew);
         o.string("topicTag").ifPresent(t -> o.applying("topicTag", () -> parser.topicTag(t)));
         TimeSeriesSink.Builder b = TimeSeriesSink.builder(store).parser(parser.build()).closeStoreOnClose(true);
         if (o.string("maxBatchSize").isPresent()) {
