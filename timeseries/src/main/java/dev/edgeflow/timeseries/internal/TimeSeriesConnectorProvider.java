@@ -266,19 +266,19 @@ public final class TimeSeriesConnectorProvider implements ConnectorProvider {
     }
 
     /**
-     * Opens a JDBC store: a value the store refuses names its option; a database that refuses
-     * to open (the file is taken, the credentials are wrong) is an unchecked failure with its reason.
+     * Opens a JDBC store: a value the store refuses names its option ({@link ConnectorOptions#applying});
+     * a database that refuses to open (the file is taken, the credentials are wrong) is an unchecked
+     * failure with its reason.
      */
     private static JdbcTimeSeriesStore open(ConnectorOptions o, String option, StoreOpener opener) {
-        try {
-            return opener.open();
-        } catch (TimeSeriesException e) {
-            throw new IllegalStateException("connector '" + o.scheme() + "' could not open its database: "
-                    + e.getMessage(), e);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidOptionException(option, "option '" + option + "' of connector '" + o.scheme() + "': "
-                    + e.getMessage());
-        }
+        return o.applying(option, () -> {
+            try {
+                return opener.open();
+            } catch (TimeSeriesException e) {
+                throw new IllegalStateException("connector '" + o.scheme() + "' could not open its database: "
+                        + e.getMessage(), e);
+            }
+        });
     }
 
     @FunctionalInterface
