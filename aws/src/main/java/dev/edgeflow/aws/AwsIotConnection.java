@@ -817,7 +817,11 @@ public final class AwsIotConnection implements AutoCloseable {
                 } catch (RuntimeException e) {
                     reason = null;
                 }
-                if (reason != null && !connected) {
+                if (reason == null) {
+                    // Nothing found this time (the server was slow to give its verdict, or the failure
+                    // is not one of TLS): the next failed attempt probes again.
+                    lastExplainedTls = null;
+                } else if (!connected) {
                     AwsIotException explained = new AwsIotException("cannot connect to " + describeTarget() + ": "
                             + reason, name, true, lastFailure);
                     explainedTls = explained;

@@ -71,6 +71,12 @@ public final class TlsDiagnosis {
                         + serverCertificate(host, port, alpn) + ": connect with the host name in the certificate "
                         + "(for AWS IoT Core, the account's iot:Data-ATS endpoint)";
             }
+            if (e instanceof ClosedAfterHandshake) {
+                return "the server at " + at + " refused the TLS connection right after the handshake (it closed it: "
+                        + text + ")" + (certificateFile == null ? "" : ": it did not accept client certificate "
+                        + certificateFile + "; the certificate must be issued by a CA the server trusts and, for AWS "
+                        + "IoT Core, be registered and ACTIVE");
+            }
             if (text.contains("alert")) {
                 return "the server at " + at + " refused the TLS handshake (" + text + ")"
                         + (certificateFile == null ? "" : ": it did not accept client certificate " + certificateFile
@@ -111,12 +117,31 @@ public final class TlsDiagnosis {
                 // the whole timeout: a busy server took over a second to send it, and a shorter wait
                 // read its silence as acceptance and left the failure unexplained. A server that
                 // accepts costs this wait once, on a thread of the probe's own.
+                // A server that closes or resets the connection instead (seen with Mosquitto on a loaded
+                // machine, the reset overtaking its alert) has refused us just the same.
+                int first;
                 try {
-                    socket.getInputStream().read();
+                    first = socket.getInputStream().read();
                 } catch (SocketTimeoutException e) {
-                    // silence: the server accepted us and waits for the MQTT CONNECT
+                    return; // silence: the server accepted us and waits for the MQTT CONNECT
+                } catch (SSLException e) {
+                    throw e;
+                } catch (IOException e) {
+                    throw new ClosedAfterHandshake(e.toString());
+                }
+                if (first < 0) {
+                    throw new ClosedAfterHandshake("end of stream");
                 }
             }
+        }
+    }
+
+    /** The server closed or reset the connection after the handshake instead of waiting for MQTT. */
+    private static final class ClosedAfterHandshake extends SSLException {
+        private static final long serialVersionUID = 1L;
+
+        ClosedAfterHandshake(String how) {
+            super(how);
         }
     }
 
