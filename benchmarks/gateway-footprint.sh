@@ -8,7 +8,8 @@
 #
 # A private Mosquitto and a Pub/Sub emulator on free ports; the topics and subscriptions are
 # made with `edgeflow pubsub create-topic/create-subscription`. The gateway file: an mqtt source
-# on sensor/# at QoS 1 over MQTT 3.1.1, one route, a pubsub sink with the source topic as an attribute.
+# on sensor/# at QoS 1 over MQTT 3.1.1, one route, a pubsub sink with the source topic as an attribute
+# (on the gRPC transport, or with TRANSPORT=rest on the REST one).
 # FootprintLoadMain (benchmarks.jar, HiveMQ client and bare Subscriber) publishes QoS 1 readings
 # of 200 bytes and pulls and acks them from the subscription, counting each once.
 #
@@ -38,6 +39,7 @@
 
 # Settings: JAVA, JCMD, DURATION (300), RATE (1000), SAMPLE_SECONDS (10), FIRST_RUNS (5),
 # FIRST_RATE (100), FIRST_OPTS (-Xmx64m), GATEWAY_OPTS_LIST (-Xmx64m), NMT (1), CDS (0), LAUNCHER (0),
+# TRANSPORT (grpc; rest writes "transport: rest" in the sink's options),
 # PARTS ("sizes first rss"), CLI_JAR and TARBALL (cli/target's), EMULATOR, MOSQUITTO, KEEP_TMP. Output and logs go to
 # OUT (benchmarks/target/gateway-footprint); FIGURE lines and a table at the end, to paste.
 # Needs Mosquitto, the emulator (google-cloud-cli-pubsub-emulator), python3 and the jars
@@ -58,6 +60,7 @@ NMT=${NMT:-1}
 CDS=${CDS:-0}
 LAUNCHER=${LAUNCHER:-0}
 PARTS=${PARTS:-sizes first rss}
+TRANSPORT=${TRANSPORT:-grpc}
 MOSQUITTO=${MOSQUITTO:-/usr/sbin/mosquitto}
 OUT=${OUT:-$ROOT/benchmarks/target/gateway-footprint}
 PROJECT=edgeflow-footprint
@@ -163,6 +166,11 @@ topic_and_subscription() { # topic, subscription
         --topic "$1" "$2" > /dev/null
 }
 
+transport_line=""
+if [ "$TRANSPORT" != grpc ]; then
+    transport_line=$'\n'"      transport: $TRANSPORT"
+fi
+
 gateway_file() { # file, client id, Pub/Sub topic
     cat > "$1" <<YAML
 name: footprint
@@ -183,7 +191,7 @@ sinks:
       project: $PROJECT
       topic: $3
       emulatorHost: $emulator_host
-      topicAttribute: source_topic
+      topicAttribute: source_topic$transport_line
 routes:
   - name: readings
     source: local

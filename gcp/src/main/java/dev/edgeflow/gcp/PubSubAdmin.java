@@ -38,13 +38,13 @@ public final class PubSubAdmin implements AutoCloseable {
     private static final Pattern RESOURCE_ID = Pattern.compile("[A-Za-z][A-Za-z0-9\\-_.~+%]{2,254}");
 
     private final PubSubConnection connection;
-    private final PubSubConnection.Transport transport;
+    private final GrpcTransport transport;
     private final TopicAdminClient topics;
     private final SubscriptionAdminClient subscriptions;
 
     private PubSubAdmin(PubSubConnection connection) throws IOException {
         this.connection = connection;
-        this.transport = connection.open();
+        this.transport = GrpcTransport.open(connection);
         try {
             this.topics = TopicAdminClient.create(TopicAdminSettings.newBuilder()
                     .setTransportChannelProvider(transport.channels)

@@ -1,17 +1,7 @@
 package dev.edgeflow.gcp;
 
-import com.google.api.gax.core.CredentialsProvider;
-import com.google.api.gax.core.FixedCredentialsProvider;
-import com.google.api.gax.core.GoogleCredentialsProvider;
-import com.google.api.gax.core.NoCredentialsProvider;
-import com.google.api.gax.grpc.GrpcTransportChannel;
-import com.google.api.gax.rpc.FixedTransportChannelProvider;
-import com.google.api.gax.rpc.TransportChannelProvider;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.auth.oauth2.ServiceAccountCredentials;
-import com.google.cloud.pubsub.v1.TopicAdminSettings;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -20,13 +10,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
  * Where and as whom to reach Pub/Sub: the project, and either credentials or the emulator.
  * Immutable; shared by any number of sinks, sources and admins, each of which opens its own
- * channel from it and closes that channel when it closes.
+ * channel (or HTTP client, for a sink on {@link PubSubSink.Transport#REST}) from it and closes it
+ * when it closes.
  *
  * <p>Credentials, in this order: a service-account JSON file given to
  * {@link Builder#credentialsFile(Path)}; otherwise application-default credentials (the
@@ -120,31 +110,20 @@ public final class PubSubConnection {
     }
 
     /**
-     * Opens what a client needs: a channel to the emulator, or the endpoint and credentials of
-     * the service. The caller closes it after the client that uses it.
+     * Loads the credentials for the real service: the service-account file, or else
+     * application-default credentials, scoped to Pub/Sub.
      *
-     * @return the transport; close it after the client
+     * @return the credentials; null with the emulator
      * @throws PubSubException if the credentials file is missing or malformed, or no
      *     application-default credentials are found
      */
-    Transport open() {
+    GoogleCredentials credentials() {
         if (emulatorHost != null) {
-            ManagedChannel channel = ManagedChannelBuilder.forTarget(emulatorHost).usePlaintext().build();
-            return new Transport(FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel)),
-                    NoCredentialsProvider.create(), channel);
+            return null;
         }
-        TransportChannelProvider channels = TopicAdminSettings.defaultGrpcTransportProviderBuilder().build();
-        if (endpoint != null) {
-            channels = channels.withEndpoint(endpoint);
-        }
-        return new Transport(channels, credentials(), null);
-    }
-
-    private CredentialsProvider credentials() {
         if (credentialsFile != null) {
             try (InputStream in = Files.newInputStream(credentialsFile)) {
-                GoogleCredentials c = ServiceAccountCredentials.fromStream(in).createScoped(SCOPES);
-                return FixedCredentialsProvider.create(c);
+                return ServiceAccountCredentials.fromStream(in).createScoped(SCOPES);
             } catch (NoSuchFileException e) {
                 throw new PubSubException("the service-account credentials file " + credentialsFile
                         + " does not exist: give the path of the JSON key downloaded for the service account "
@@ -157,14 +136,32 @@ public final class PubSubConnection {
             }
         }
         try {
-            GoogleCredentials.getApplicationDefault();
+            return GoogleCredentials.getApplicationDefault().createScoped(SCOPES);
         } catch (IOException e) {
             throw new PubSubException("no Google Cloud credentials found for project " + projectId + ": "
                     + e.getMessage() + "; set credentialsFile to a service-account JSON key, set "
                     + "GOOGLE_APPLICATION_CREDENTIALS, or run 'gcloud auth application-default login'; for the "
                     + "emulator set emulatorHost or " + EMULATOR_ENVIRONMENT, e);
         }
-        return GoogleCredentialsProvider.newBuilder().setScopesToApply(SCOPES).build();
+    }
+
+    /** Whether {@link #credentials()} reads a service-account file rather than application-default ones. */
+    boolean hasCredentialsFile() {
+        return credentialsFile != null;
+    }
+
+    /**
+     * Returns the endpoint given to {@link Builder#endpoint(String)}.
+     *
+     * @return {@code host:port}, or null for the default one
+     */
+    String endpointOrNull() {
+        return endpoint;
+    }
+
+    /** The scopes the credentials are given. */
+    static List<String> scopes() {
+        return SCOPES;
     }
 
     private static String blankToNull(String s) {
@@ -179,36 +176,6 @@ public final class PubSubConnection {
         int port = Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException(what + " is '" + hostPort + "': the port must be 1 to 65535");
-        }
-    }
-
-    /** A channel provider and credentials for one client, and the channel to close after it. */
-    static final class Transport implements AutoCloseable {
-        final TransportChannelProvider channels;
-        final CredentialsProvider credentials;
-        private final ManagedChannel ownChannel;
-
-        Transport(TransportChannelProvider channels, CredentialsProvider credentials, ManagedChannel ownChannel) {
-            this.channels = channels;
-            this.credentials = credentials;
-            this.ownChannel = ownChannel;
-        }
-
-        /** Closes the channel, if this transport made one; waits up to 5 s, then forces it. */
-        @Override
-        public void close() {
-            if (ownChannel == null) {
-                return;
-            }
-            ownChannel.shutdown();
-            try {
-                if (!ownChannel.awaitTermination(5, TimeUnit.SECONDS)) {
-                    ownChannel.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                ownChannel.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

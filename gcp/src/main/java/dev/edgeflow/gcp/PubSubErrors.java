@@ -46,27 +46,41 @@ final class PubSubErrors {
     static PubSubException describe(Throwable t, String kind, String path, PubSubConnection where) {
         t = unwrap(t);
         StatusCode.Code code = code(t);
-        String detail = t.getMessage();
+        return describe(t, code == null ? null : code.name(), t.getMessage(), kind, path, where);
+    }
+
+    /**
+     * Describes a failure on a topic or subscription by its status.
+     *
+     * @param t the failure, kept as the cause
+     * @param code the status's name, such as {@code NOT_FOUND}, or null if there is none
+     * @param detail what the service or the client said
+     * @param kind {@code topic} or {@code subscription}
+     * @param path the resource's full name, {@code projects/p/topics/t}
+     * @param where the connection, for the endpoint's name
+     */
+    static PubSubException describe(Throwable t, String code, String detail, String kind, String path,
+            PubSubConnection where) {
         if (code == null) {
             return new PubSubException("Pub/Sub " + kind + " " + path + " (" + where + "): " + detail, t);
         }
         String id = path.substring(path.lastIndexOf('/') + 1);
         switch (code) {
-            case NOT_FOUND:
+            case "NOT_FOUND":
                 return new PubSubException("Pub/Sub " + kind + " " + path + " does not exist (" + where + "); create "
                         + "it with 'gcloud pubsub " + kind + "s create " + id + "' or PubSubAdmin.create"
                         + (kind.equals("topic") ? "Topic" : "Subscription") + "IfMissing, or turn on "
                         + "createIfMissing", t);
-            case PERMISSION_DENIED:
+            case "PERMISSION_DENIED":
                 return new PubSubException("permission denied on Pub/Sub " + kind + " " + path + " (" + where + "): "
                         + detail + "; grant the service account roles/pubsub."
                         + (kind.equals("topic") ? "publisher" : "subscriber") + " on it", t);
-            case UNAUTHENTICATED:
+            case "UNAUTHENTICATED":
                 return new PubSubException("Pub/Sub rejected the credentials for " + path + " (" + where + "): "
                         + detail + "; check the service-account key (credentialsFile or "
                         + "GOOGLE_APPLICATION_CREDENTIALS) and that it is not disabled or deleted", t);
-            case UNAVAILABLE:
-            case DEADLINE_EXCEEDED:
+            case "UNAVAILABLE":
+            case "DEADLINE_EXCEEDED":
                 return new PubSubException("Pub/Sub endpoint " + where.emulatorHost().orElse("for " + where)
                         + " is unreachable or not answering (" + code + ") for " + path + ": " + detail
                         + (where.emulatorHost().isPresent() ? "; is the emulator running there?"

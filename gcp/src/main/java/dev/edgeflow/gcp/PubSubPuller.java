@@ -45,14 +45,14 @@ public final class PubSubPuller implements AutoCloseable {
     private static final Duration DEFAULT_WAIT = Duration.ofSeconds(10);
     private final PubSubConnection connection;
     private final ProjectSubscriptionName subscription;
-    private final PubSubConnection.Transport transport;
+    private final GrpcTransport transport;
     private final SubscriberStub stub;
 
     private PubSubPuller(PubSubConnection connection, String subscriptionId) throws IOException {
         this.connection = connection;
         this.subscription = ProjectSubscriptionName.of(connection.projectId(),
                 PubSubAdmin.checkId(subscriptionId, "subscription"));
-        this.transport = connection.open();
+        this.transport = GrpcTransport.open(connection);
         try {
             this.stub = GrpcSubscriberStub.create(SubscriberStubSettings.newBuilder()
                     .setTransportChannelProvider(transport.channels)

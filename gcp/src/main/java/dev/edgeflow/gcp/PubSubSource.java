@@ -90,7 +90,7 @@ public final class PubSubSource implements Source {
     private volatile Throwable terminal;
     private volatile boolean done;
     private volatile Subscriber subscriber;
-    private volatile PubSubConnection.Transport transport;
+    private volatile GrpcTransport transport;
 
     private PubSubSource(Builder b) {
         this.connection = b.connection;
@@ -210,7 +210,7 @@ public final class PubSubSource implements Source {
 
     private void start() {
         try {
-            transport = connection.open();
+            transport = GrpcTransport.open(connection);
             Subscriber.Builder b = settings.exactlyOnce
                     ? Subscriber.newBuilder(subscription, (MessageReceiverWithAckResponse) this::receiveExactlyOnce)
                     : Subscriber.newBuilder(subscription, (MessageReceiver) this::receive);
@@ -388,7 +388,7 @@ public final class PubSubSource implements Source {
                 log.debug("{}: the subscriber did not stop cleanly: {}", name, e.toString());
             }
         }
-        PubSubConnection.Transport t = transport;
+        GrpcTransport t = transport;
         if (t != null) {
             t.close();
         }

@@ -27,6 +27,34 @@ class PubSubConnectorProviderTest {
     }
 
     @Test
+    void transportRestBuildsTheRestPublisherAndGrpcIsTheDefault() {
+        try (Sink rest = Connectors.sink("pubsub", Map.of("project", "my-project", "topic", "readings",
+                "emulatorHost", "127.0.0.1:1", "transport", "rest"));
+                Sink grpc = Connectors.sink("pubsub", Map.of("project", "my-project", "topic", "readings",
+                        "emulatorHost", "127.0.0.1:1"))) {
+            assertThat(((PubSubSink) rest).transport()).isEqualTo(PubSubSink.Transport.REST);
+            assertThat(((PubSubSink) grpc).transport()).isEqualTo(PubSubSink.Transport.GRPC);
+        }
+    }
+
+    @Test
+    void anUnknownTransportListsTheTwoThereAre() {
+        assertThatThrownBy(() -> Connectors.sink("pubsub", Map.of("project", "my-project", "topic", "readings",
+                "emulatorHost", "127.0.0.1:1", "transport", "http")))
+                .isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining("transport").hasMessageContaining("'http'").hasMessageContaining("GRPC")
+                .hasMessageContaining("REST");
+    }
+
+    @Test
+    void compressionWithTheRestTransportIsRefusedSayingWhy() {
+        assertThatThrownBy(() -> Connectors.sink("pubsub", Map.of("project", "my-project", "topic", "readings",
+                "emulatorHost", "127.0.0.1:1", "transport", "rest", "compression", "1KiB")))
+                .isInstanceOf(InvalidOptionException.class)
+                .hasMessageContaining("compression").hasMessageContaining("transport grpc only");
+    }
+
+    @Test
     void buildsASourceFromOptions() {
         try (Source s = Connectors.source("pubsub", Map.of("project", "my-project", "subscription", "iot-sensor-sub",
                 "emulatorHost", "127.0.0.1:1", "messageTopic", "cloud/commands", "maxOutstandingMessages", "10"))) {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 
 /** The sink contract against the Pub/Sub emulator: a synchronous pull on the topic's subscription reads back. */
 class PubSubSinkContractIT extends SinkContract {
-    private static Emulator emulator;
+    static Emulator emulator;
     private PubSubPuller puller;
 
     @BeforeAll
@@ -35,7 +35,13 @@ class PubSubSinkContractIT extends SinkContract {
             puller.close();
         }
         puller = PubSubPuller.open(emulator.connection, topic + "-sub");
-        return PubSubSink.builder(emulator.connection, topic).topicAttribute("source_topic").build();
+        return PubSubSink.builder(emulator.connection, topic).topicAttribute("source_topic").transport(transport())
+                .build();
+    }
+
+    /** The transport under test: the client library's gRPC publisher here. */
+    protected PubSubSink.Transport transport() {
+        return PubSubSink.Transport.GRPC;
     }
 
     /** Pulls and acks; the topic comes back from the source_topic attribute the sink wrote. */
@@ -69,7 +75,8 @@ class PubSubSinkContractIT extends SinkContract {
     protected Optional<Sink> createBrokenSink() {
         PubSubConnection nowhere = PubSubConnection.builder(Emulator.PROJECT)
                 .emulatorHost("127.0.0.1:" + FreePorts.loopbackPort()).build();
-        return Optional.of(PubSubSink.builder(nowhere, "nowhere").retryTimeout(Duration.ofSeconds(10))
+        return Optional.of(PubSubSink.builder(nowhere, "nowhere").transport(transport())
+                .retryTimeout(Duration.ofSeconds(10))
                 .closeTimeout(Duration.ofSeconds(2)).build());
     }
 

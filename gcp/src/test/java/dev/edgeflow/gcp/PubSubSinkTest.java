@@ -77,7 +77,7 @@ class PubSubSinkTest {
     void headersBecomeAttributesWithTheTopicAndItsOrderingKey() {
         Message m = Message.builder("sensor/pi-01/temperature").payload("{\"t\":21.5}").header("device_type", "pi")
                 .build();
-        var p = sink.toPubsub(m);
+        var p = GrpcPublishing.toPubsub(sink.outgoing(m));
         assertThat(p.getAttributesMap()).containsEntry("device_type", "pi")
                 .containsEntry("source_topic", "sensor/pi-01/temperature");
         assertThat(p.getOrderingKey()).isEqualTo("sensor/pi-01/temperature");

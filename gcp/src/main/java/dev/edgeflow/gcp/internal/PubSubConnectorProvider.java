@@ -21,7 +21,8 @@ import java.util.Set;
  * {@code batchMessages}, {@code batchBytes}, {@code batchDelay}, {@code maxOutstandingMessages},
  * {@code maxOutstandingBytes}, {@code retryTimeout}, {@code closeTimeout}, {@code topicAttribute},
  * {@code orderingKeyHeader}, {@code orderingKeyFromTopic}, {@code compression},
- * {@code createTopicIfMissing}, {@code threads}. Source: {@code messageTopic},
+ * {@code createTopicIfMissing}, {@code threads}, {@code transport} ({@code grpc}, the default, or
+ * {@code rest}). Source: {@code messageTopic},
  * {@code topicFromAttribute}, {@code maxOutstandingMessages}, {@code maxOutstandingBytes},
  * {@code maxAckExtension}, {@code closeTimeout}, {@code parallelPulls}, {@code threads},
  * {@code exactlyOnce}, {@code createOnTopic} (creates the topic and subscription if missing).
@@ -32,7 +33,7 @@ public final class PubSubConnectorProvider implements ConnectorProvider {
             "endpoint", "name", "closeTimeout", "threads", "maxOutstandingMessages", "maxOutstandingBytes");
     private static final Set<String> SINK = union(CONNECTION, Set.of("topic", "batchMessages", "batchBytes",
             "batchDelay", "retryTimeout", "topicAttribute", "orderingKeyHeader", "orderingKeyFromTopic", "compression",
-            "createTopicIfMissing"));
+            "createTopicIfMissing", "transport"));
     private static final Set<String> SOURCE = union(CONNECTION, Set.of("subscription", "messageTopic",
             "topicFromAttribute", "maxAckExtension", "parallelPulls", "exactlyOnce", "createOnTopic"));
 
@@ -89,7 +90,14 @@ public final class PubSubConnectorProvider implements ConnectorProvider {
             }
             b.orderingKeyFromTopic();
         }
+        PubSubSink.Transport transport = o.enumValue("transport", PubSubSink.Transport.class,
+                PubSubSink.Transport.GRPC);
+        b.transport(transport);
         if (o.string("compression").isPresent()) {
+            if (transport == PubSubSink.Transport.REST) {
+                throw new InvalidOptionException("compression", "connector 'pubsub': compression is offered by "
+                        + "transport grpc only; leave it out with transport rest");
+            }
             long n = o.size("compression", 1);
             b.compression(n);
         }
