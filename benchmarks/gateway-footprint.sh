@@ -238,6 +238,25 @@ training_start() { # JVM options
     stop_gateway
 }
 
+# The launcher's first run writes its class-data archive as it exits; the measured starts map it.
+launcher_training() { # JVM options
+    training_start "$1"
+    archive=$(ls "$TMP"/state/edgeflow-cds-*.jsa* 2>/dev/null | head -1) # .tmp-<pid> until the next run takes it
+    [[ -n $archive ]] || { echo "the launcher wrote no class-data archive into $TMP/state; see $OUT/first-train.err" >&2; exit 1; }
+    figure "launcher_cds archive_bytes=$(stat -c %s "$archive") ($(mib "$(stat -c %s "$archive")") MiB) $(basename "$archive")"
+}
+
+if [[ $LAUNCHER == 1 ]] && ! part first; then
+    # Without the first-message part, the training start gets a publisher of its own.
+    echo "launcher training start with ${GATEWAY_OPTS_LIST%%;*} while $FIRST_RATE msg/s are published"
+    "${LOAD[@]}" publish --mqtt "mqtt://127.0.0.1:$mport" --run first --rate "$FIRST_RATE" --seconds 0 \
+        > "$OUT/train-publisher.out" 2>&1 &
+    pub_pid=$!; pids+=("$pub_pid")
+    wait_for "$OUT/train-publisher.out" READY
+    launcher_training "${GATEWAY_OPTS_LIST%%;*}"
+    kill -TERM "$pub_pid"; wait "$pub_pid" || true
+fi
+
 if part first; then
     echo "time to first message: $FIRST_RUNS starts with $FIRST_OPTS while $FIRST_RATE msg/s are published"
     "${LOAD[@]}" publish --mqtt "mqtt://127.0.0.1:$mport" --run first --rate "$FIRST_RATE" --seconds 0 \
@@ -258,11 +277,7 @@ if part first; then
         FIRST_OPTS="$FIRST_OPTS -XX:SharedArchiveFile=$TMP/edgeflow.jsa"
     fi
     if [[ $LAUNCHER == 1 ]]; then
-        # The launcher's first run writes its class-data archive as it exits; the measured starts map it.
-        training_start "$FIRST_OPTS"
-        archive=$(ls "$TMP"/state/edgeflow-cds-*.jsa* 2>/dev/null | head -1) # .tmp-<pid> until the next run takes it
-        [[ -n $archive ]] || { echo "the launcher wrote no class-data archive into $TMP/state; see $OUT/first-train.err" >&2; exit 1; }
-        figure "launcher_cds archive_bytes=$(stat -c %s "$archive") ($(mib "$(stat -c %s "$archive")") MiB) $(basename "$archive")"
+        launcher_training "$FIRST_OPTS"
     fi
     for i in $(seq 1 "$FIRST_RUNS"); do
         tag=first-$i

@@ -90,6 +90,15 @@ class CliProcessIT {
 
         assertThat(p.exitCode(Duration.ofSeconds(60))).as(p.describe()).isZero();
         assertThat(p.out()).startsWith("edgeflow 0.1.0");
+
+        // The unit's own JAVA_OPTS and MALLOC_ARENA_MAX start this JVM.
+        java.util.regex.Matcher opts = java.util.regex.Pattern.compile("Environment=\"JAVA_OPTS=([^\"]+)\"")
+                .matcher(Files.readString(home.resolve("systemd/edgeflow.service")));
+        assertThat(opts.find()).as("the unit sets JAVA_OPTS").isTrue();
+        CliProcess unit = CliProcess.startCommand(List.of(link.toString(), "--version"), Map.of("JAVA_HOME",
+                System.getProperty("java.home"), "JAVA_OPTS", opts.group(1), "MALLOC_ARENA_MAX", "2"), null);
+        assertThat(unit.exitCode(Duration.ofSeconds(60))).as(unit.describe()).isZero();
+        assertThat(unit.out()).startsWith("edgeflow 0.1.0");
     }
 
     @Test

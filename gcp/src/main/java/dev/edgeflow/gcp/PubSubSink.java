@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>Transport:</b> {@link Transport#GRPC} (the default) publishes with the client
  *       library's {@code Publisher}; {@link Transport#REST} with edgeflow's own publisher over
- *       Pub/Sub's REST API and the JDK's HTTP client, which keeps gRPC, Netty and protobuf out
- *       of the process: some 2 000 classes and 35 MiB less on a small gateway. Both keep the
- *       contract below.</li>
+ *       Pub/Sub's REST API and the JDK's HTTP client, which keeps gRPC, its Netty, protobuf and gax
+ *       out of the process: some 2 000 classes and 22 MiB of RSS less on a small gateway
+ *       (benchmarks/RESULTS.md, "Gateway footprint"). Both keep the contract below.</li>
  *   <li><b>Batching:</b> messages go out in batches of up to {@link Builder#batchMessages(long)
  *       batchMessages} messages or {@link Builder#batchBytes(long) batchBytes} bytes, or after
  *       {@link Builder#batchDelay(Duration) batchDelay}, whichever comes first.</li>

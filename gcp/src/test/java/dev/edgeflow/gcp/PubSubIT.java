@@ -9,14 +9,22 @@ import dev.edgeflow.testkit.RecordingSubscriber;
 import dev.edgeflow.testkit.TestMessages;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Behaviour against the emulator beyond the contracts: errors named, ordering, bounded pull, close flushing. */
+/**
+ * Behaviour against the emulator beyond the contracts: errors named, ordering, bounded pull,
+ * close flushing; the sink's tests on both transports.
+ */
 class PubSubIT {
     private static Emulator emulator;
 
@@ -32,9 +40,14 @@ class PubSubIT {
         }
     }
 
-    @Test
-    void aTopicThatDoesNotExistFailsTheSendSayingHowToCreateIt() {
-        try (PubSubSink sink = PubSubSink.builder(emulator.connection, "no-such-topic").build()) {
+    private static PubSubSink.Builder sink(String topic, PubSubSink.Transport transport) {
+        return PubSubSink.builder(emulator.connection, topic).transport(transport);
+    }
+
+    @ParameterizedTest
+    @EnumSource(PubSubSink.Transport.class)
+    void aTopicThatDoesNotExistFailsTheSendSayingHowToCreateIt(PubSubSink.Transport transport) {
+        try (PubSubSink sink = sink("no-such-topic", transport).build()) {
             CompletableFuture<Void> f = sink.send(Message.of("sensor/a", "{}")).toCompletableFuture();
             await().atMost(Duration.ofSeconds(30)).until(f::isDone);
             assertThat(f).isCompletedExceptionally();
@@ -73,8 +86,9 @@ class PubSubIT {
         }
     }
 
-    @Test
-    void messagesWithTheSameOrderingKeyArriveInOrder() {
+    @ParameterizedTest
+    @EnumSource(PubSubSink.Transport.class)
+    void messagesWithTheSameOrderingKeyArriveInOrder(PubSubSink.Transport transport) {
         String topic = "ordered-" + System.nanoTime();
         emulator.admin.createTopicIfMissing(topic);
         emulator.admin.createSubscriptionIfMissing(topic + "-sub", topic, Duration.ofSeconds(10), true, false);
@@ -82,8 +96,8 @@ class PubSubIT {
         for (int i = 0; i < 200; i++) {
             sent.add(TestMessages.reading("sensor/pi-0" + (i % 2) + "/temperature", i));
         }
-        try (PubSubSink sink = PubSubSink.builder(emulator.connection, topic).orderingKeyFromTopic()
-                .topicAttribute("source_topic").batchMessages(7).build();
+        try (PubSubSink sink = sink(topic, transport).orderingKeyFromTopic().topicAttribute("source_topic")
+                .batchMessages(7).build();
                 PubSubSource source = PubSubSource.builder(emulator.connection, topic + "-sub")
                         .topicFromAttribute("source_topic").build()) {
             RecordingSubscriber<Delivery> s = RecordingSubscriber.acking();
@@ -126,12 +140,12 @@ class PubSubIT {
         }
     }
 
-    @Test
-    void closeSendsWhatIsBatchedBeforeTheDelay() {
+    @ParameterizedTest
+    @EnumSource(PubSubSink.Transport.class)
+    void closeSendsWhatIsBatchedBeforeTheDelay(PubSubSink.Transport transport) {
         String topic = emulator.freshTopicWithSubscription("close-flush");
         List<CompletableFuture<String>> sends = new ArrayList<>();
-        PubSubSink sink = PubSubSink.builder(emulator.connection, topic).batchMessages(1000)
-                .batchDelay(Duration.ofSeconds(10)).build();
+        PubSubSink sink = sink(topic, transport).batchMessages(1000).batchDelay(Duration.ofSeconds(10)).build();
         for (Message m : TestMessages.readings("sensor/a", 25)) {
             sends.add(sink.sendForId(m));
         }
@@ -144,6 +158,57 @@ class PubSubIT {
             List<PubSubPuller.Pulled> got = puller.pullAtLeast(25, Duration.ofSeconds(20));
             puller.ack(got);
             assertThat(got).hasSize(25);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(PubSubSink.Transport.class)
+    void everyMessageArrivesOnceWithItsBytesAndAttributes(PubSubSink.Transport transport) {
+        String topic = emulator.freshTopicWithSubscription("all-" + transport.name().toLowerCase(Locale.ROOT));
+        List<Message> sent = new ArrayList<>();
+        for (int i = 0; i < 1500; i++) {
+            byte[] payload = new byte[i % 300 + 1];
+            for (int j = 0; j < payload.length; j++) {
+                payload[j] = (byte) (i + j);
+            }
+            sent.add(Message.builder("sensor/pi-" + (i % 3) + "/raw").payload(payload).header("seq", "" + i)
+                    .header("unit", "°C \"raw\"").build());
+        }
+        Set<String> ids = new HashSet<>();
+        try (PubSubSink sink = sink(topic, transport).topicAttribute("source_topic").build()) {
+            List<CompletableFuture<String>> sends = new ArrayList<>();
+            for (Message m : sent) {
+                sends.add(sink.sendForId(m));
+            }
+            for (CompletableFuture<String> f : sends) {
+                ids.add(f.join());
+            }
+        }
+        assertThat(ids).hasSize(1500);
+        try (PubSubPuller puller = PubSubPuller.open(emulator.connection, topic + "-sub")) {
+            List<PubSubPuller.Pulled> got = puller.pullAtLeast(1500, Duration.ofSeconds(60));
+            puller.ack(got);
+            assertThat(got).hasSize(1500);
+            for (PubSubPuller.Pulled p : got) {
+                Message m = p.message();
+                Message original = sent.get(Integer.parseInt(m.header("seq")));
+                assertThat(m.payload()).isEqualTo(original.payload());
+                assertThat(m.header("unit")).isEqualTo("°C \"raw\"");
+                assertThat(m.header("source_topic")).isEqualTo(original.topic());
+                assertThat(ids).contains(m.id());
+            }
+        }
+    }
+
+    @Test
+    void createTopicIfMissingOverRestMakesTheTopicAndTakesOneThatExists() {
+        String topic = "rest-created-" + System.nanoTime();
+        try (PubSubSink sink = sink(topic, PubSubSink.Transport.REST).createTopicIfMissing(true).build()) {
+            assertThat(emulator.admin.topicExists(topic)).isTrue();
+            assertThat(sink.sendForId(Message.of("sensor/a", "{}")).join()).isNotEmpty();
+        }
+        try (PubSubSink again = sink(topic, PubSubSink.Transport.REST).createTopicIfMissing(true).build()) {
+            assertThat(again.sendForId(Message.of("sensor/a", "{}")).join()).isNotEmpty();
         }
     }
 
