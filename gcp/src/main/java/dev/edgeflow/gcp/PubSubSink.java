@@ -124,7 +124,12 @@ public final class PubSubSink implements Sink {
         if (transport == Transport.REST) {
             PubSubRestClient client = new PubSubRestClient(connection);
             if (b.createTopicIfMissing) {
-                createTopicIfMissing(client);
+                try {
+                    createTopicIfMissing(client);
+                } catch (RuntimeException e) {
+                    client.close();
+                    throw e;
+                }
             }
             this.publishing = new RestPublisher(client, connection, topic, settings);
         } else {
