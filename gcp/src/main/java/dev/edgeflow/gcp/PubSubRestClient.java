@@ -22,8 +22,11 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Pub/Sub's REST API ({@code https://pubsub.googleapis.com/v1/...}) on the JDK's HTTP client:
@@ -32,16 +35,19 @@ import javax.net.ssl.SSLParameters;
  * {@link Status}; a connection that fails, with the {@link IOException}.
  */
 final class PubSubRestClient {
+    private static final Logger log = LoggerFactory.getLogger(PubSubRestClient.class);
     private static final JsonFactory JSON = new JsonFactory();
     private static final String DEFAULT_ENDPOINT = "pubsub.googleapis.com:443";
     /** {@code HttpClient.shutdownNow()}, which JDK 21 added; null before. */
     private static final Method SHUTDOWN_NOW = shutdownNow();
 
+    private final PubSubConnection connection;
     private final URI base;
     private final HttpClient http;
     private final GoogleCredentials credentials;
 
     PubSubRestClient(PubSubConnection connection) {
+        this.connection = connection;
         String emulator = connection.emulatorHost().orElse(null);
         if (emulator != null) {
             this.base = URI.create("http://" + emulator + "/v1/");
@@ -132,6 +138,27 @@ final class PubSubRestClient {
         }
     }
 
+    /**
+     * Creates a topic ({@code PUT}); one that exists already is taken as it is. Blocks up to 30 s.
+     *
+     * @param topicPath such as {@code projects/p/topics/t}
+     * @throws PubSubException if it cannot be created, saying why and how to fix it
+     */
+    void createTopicIfMissing(String topicPath) {
+        try {
+            call("PUT", topicPath, "{}".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30)).join();
+            log.info("created Pub/Sub topic {} ({})", topicPath, connection);
+        } catch (CompletionException e) {
+            Throwable t = e.getCause();
+            String code = Status.codeOf(t);
+            if ("ALREADY_EXISTS".equals(code)) {
+                return;
+            }
+            throw PubSubErrors.describe(t, code == null && t instanceof IOException ? "UNAVAILABLE" : code,
+                    "cannot create it: " + t.getMessage(), "topic", topicPath, connection);
+        }
+    }
+
     /** The publish request for these messages: {@code {"messages":[{"data":..., "attributes":{...}, "orderingKey":...}]}}. */
     static byte[] publishBody(List<OutgoingMessage> messages) {
         long estimate = 16;
@@ -200,6 +227,15 @@ final class PubSubRestClient {
             super(message, cause);
             this.http = http;
             this.code = code;
+        }
+
+        /**
+         * The API's status a failure carries.
+         *
+         * @return such as {@code NOT_FOUND}, or null if the failure is not an answer of the API
+         */
+        static String codeOf(Throwable failure) {
+            return failure instanceof Status s ? s.code : null;
         }
 
         /** Reads {@code {"error":{"code":404,"message":"...","status":"NOT_FOUND"}}}, or names the status by its HTTP code. */

@@ -3,14 +3,12 @@ package dev.edgeflow.gcp;
 import dev.edgeflow.core.Message;
 import dev.edgeflow.core.MessageRejectedException;
 import dev.edgeflow.core.Sink;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -125,7 +123,7 @@ public final class PubSubSink implements Sink {
             PubSubRestClient client = new PubSubRestClient(connection);
             if (b.createTopicIfMissing) {
                 try {
-                    createTopicIfMissing(client);
+                    client.createTopicIfMissing(topic);
                 } catch (RuntimeException e) {
                     client.close();
                     throw e;
@@ -139,21 +137,6 @@ public final class PubSubSink implements Sink {
                 }
             }
             this.publishing = new GrpcPublishing(connection, b.topicId, settings);
-        }
-    }
-
-    private void createTopicIfMissing(PubSubRestClient client) {
-        try {
-            client.call("PUT", topic, "{}".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30)).join();
-            log.info("{}: created topic {}", name, topic);
-        } catch (CompletionException e) {
-            Throwable t = e.getCause();
-            if (t instanceof PubSubRestClient.Status s && s.code.equals("ALREADY_EXISTS")) {
-                return;
-            }
-            String code = t instanceof PubSubRestClient.Status s ? s.code : t instanceof IOException ? "UNAVAILABLE"
-                    : null;
-            throw PubSubErrors.describe(t, code, "cannot create it: " + t.getMessage(), "topic", topic, connection);
         }
     }
 

@@ -262,7 +262,7 @@ final class RestPublisher implements Publishing {
         if (released) {
             return;
         }
-        String code = failure instanceof PubSubRestClient.Status s ? s.code : null;
+        String code = PubSubRestClient.Status.codeOf(failure);
         if ("INVALID_ARGUMENT".equals(code) && b.entries.size() > 1) {
             log.debug("{}: a batch of {} was refused as invalid; sending its messages one by one to find the "
                     + "refused ones: {}", topicPath, b.entries.size(), failure.getMessage());
@@ -392,7 +392,7 @@ final class RestPublisher implements Publishing {
 
     @Override
     public String status(Throwable failure) {
-        return failure instanceof PubSubRestClient.Status s ? s.code : null;
+        return PubSubRestClient.Status.codeOf(failure);
     }
 
     @Override
