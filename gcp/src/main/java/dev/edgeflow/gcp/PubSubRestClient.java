@@ -82,11 +82,6 @@ final class PubSubRestClient {
         }
     }
 
-    /** The base address, such as {@code http://localhost:8085/v1/}. */
-    URI base() {
-        return base;
-    }
-
     /**
      * Sends one request. Call from a thread that may block: fetching a new access token does.
      *
